@@ -1,0 +1,138 @@
+package dev.ingestion.config;
+
+import java.lang.management.ManagementFactory;
+import java.time.Clock;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.sql.DataSource;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+
+import dev.ingestion.dispatch.Dispatcher;
+import dev.ingestion.dispatch.DispatcherLoop;
+import dev.ingestion.ingest.IngestLimits;
+import dev.ingestion.ingest.Ingestions;
+import dev.ingestion.status.StatusTiming;
+import dev.ingestion.store.Dialect;
+import dev.ingestion.store.QueueStore;
+import dev.ingestion.upstream.SimulatedUpstream;
+import dev.ingestion.upstream.Upstream;
+
+/** Wires the plain-Java engine; nothing below this package knows Spring's container. */
+@Configuration(proxyBeanMethods = false)
+class EngineConfig {
+
+    private static final Logger log = LoggerFactory.getLogger(EngineConfig.class);
+
+    @Bean
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    @Bean
+    Dialect dialect(IngestSettings settings) {
+        return Dialect.of(settings.dbUrl());
+    }
+
+    @Bean
+    HikariDataSource dataSource(IngestSettings settings, Dialect dialect) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("store");
+        config.setJdbcUrl(dialect.connectionUrl(settings.dbUrl()));
+        if (!settings.dbUser().isBlank()) {
+            config.setUsername(settings.dbUser());
+        }
+        if (!settings.dbPassword().isBlank()) {
+            config.setPassword(settings.dbPassword());
+        }
+        config.setMaximumPoolSize(16);
+        // A store that cannot be reached is answered with a 503 quickly, not after 30 s.
+        config.setConnectionTimeout(2_000);
+        config.setValidationTimeout(1_000);
+        return new HikariDataSource(config);
+    }
+
+    @Bean
+    @DependsOnDatabaseInitialization
+    QueueStore queueStore(DataSource dataSource) {
+        return new QueueStore(dataSource);
+    }
+
+    @Bean
+    DeploymentGuard deploymentGuard(QueueStore store, IngestSettings settings) {
+        return new DeploymentGuard(store, settings);
+    }
+
+    @Bean(destroyMethod = "shutdownNow")
+    ScheduledExecutorService upstreamTimer() {
+        return Executors.newScheduledThreadPool(2, daemonThreads("upstream"));
+    }
+
+    @Bean
+    Upstream upstream(IngestSettings settings, ScheduledExecutorService upstreamTimer) {
+        return new SimulatedUpstream(settings.upstreamDelay(), upstreamTimer);
+    }
+
+    @Bean(destroyMethod = "shutdown")
+    ExecutorService dispatchWorkers() {
+        return Executors.newFixedThreadPool(4, daemonThreads("batch-writer"));
+    }
+
+    @Bean
+    Dispatcher dispatcher(QueueStore store, Upstream upstream, Clock clock, IngestSettings settings,
+            ExecutorService dispatchWorkers, DeploymentGuard guard) {
+        String owner = ManagementFactory.getRuntimeMXBean().getName() + "/" + UUID.randomUUID().toString().substring(0, 8);
+        log.info("dispatcher {}: interval {}, batch size {}, upstream delay {}, store {}", owner, settings.interval(),
+                settings.batchSize(), settings.upstreamDelay(), settings.dbUrl());
+        return new Dispatcher(store, upstream, clock, settings.interval(), settings.lease(), owner, dispatchWorkers);
+    }
+
+    @Bean
+    DispatcherLoop dispatcherLoop(Dispatcher dispatcher, Clock clock) {
+        return new DispatcherLoop(dispatcher, clock);
+    }
+
+    @Bean
+    DispatcherLifecycle dispatcherLifecycle(DispatcherLoop loop, Dispatcher dispatcher, QueueStore store,
+            Dialect dialect, IngestSettings settings) {
+        return new DispatcherLifecycle(loop, dispatcher, store, dialect,
+                settings.upstreamDelay().plusSeconds(10));
+    }
+
+    @Bean
+    Ingestions ingestions(QueueStore store, Clock clock, IngestSettings settings, DispatcherLoop loop,
+            DeploymentGuard guard) {
+        return new Ingestions(store, clock, settings.batchSize(), loop::wakeUp);
+    }
+
+    @Bean
+    IngestLimits ingestLimits(IngestSettings settings) {
+        return new IngestLimits(settings.maxIds(), settings.maxBody().toBytes());
+    }
+
+    @Bean
+    StatusTiming statusTiming(IngestSettings settings, Upstream upstream) {
+        return new StatusTiming(settings.interval(), upstream.expectedLatency());
+    }
+
+    private static ThreadFactory daemonThreads(String name) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

@@ -1,0 +1,126 @@
+package dev.ingestion.dispatch;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.UUID;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.ingestion.store.Claim;
+import dev.ingestion.store.ClaimedBatch;
+import dev.ingestion.store.QueueStore;
+import dev.ingestion.upstream.Upstream;
+
+/**
+ * The engine's one step: take the rate limiter's slot if it is open and a batch waits, then send
+ * that batch's fetches. It never sleeps; {@link DispatcherLoop} decides when to call it, and tests
+ * call {@link #runOnce()} directly on a fake clock.
+ */
+public final class Dispatcher {
+
+    private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
+    private final QueueStore store;
+    private final Upstream upstream;
+    private final Clock clock;
+    private final Duration interval;
+    private final Duration lease;
+    private final String owner;
+    private final Executor workers;
+    private final Map<BatchKey, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
+
+    /**
+     * @param workers runs the store writes that follow each fetch, off the upstream's threads
+     */
+    public Dispatcher(QueueStore store, Upstream upstream, Clock clock, Duration interval, Duration lease,
+            String owner, Executor workers) {
+        this.store = store;
+        this.upstream = upstream;
+        this.clock = clock;
+        this.interval = interval;
+        this.lease = lease;
+        this.owner = owner;
+        this.workers = workers;
+    }
+
+    public Claim runOnce() {
+        Instant now = clock.instant();
+        Claim claim = store.claim(now, interval, owner, now.plus(lease));
+        if (claim instanceof Claim.Started started) {
+            launch(started.batch());
+        }
+        return claim;
+    }
+
+    private void launch(ClaimedBatch batch) {
+        BatchKey key = new BatchKey(batch.ingestionId(), batch.index());
+        log.debug("started batch {} of {} (attempt {}), {} ids to fetch", batch.index(), batch.ingestionId(),
+                batch.attempt(), batch.pending().size());
+        if (batch.pending().isEmpty()) {
+            store.completeIfAllStored(batch.ingestionId(), batch.index(), clock.instant());
+            return;
+        }
+        CompletableFuture<?>[] fetches = batch.pending().stream()
+                .map(item -> upstream.fetch(item.id()).thenAcceptAsync(data -> store.saveRecord(
+                        batch.ingestionId(), batch.index(), item.position(), data, clock.instant()), workers))
+                .toArray(CompletableFuture[]::new);
+        CompletableFuture<Void> run = CompletableFuture.allOf(fetches);
+        inFlight.put(key, run);
+        run.whenComplete((done, failure) -> {
+            inFlight.remove(key, run);
+            if (failure != null) {
+                // The batch goes back to its place in the order and runs again at a later slot,
+                // fetching only what is still missing.
+                log.warn("batch {} of {} failed; it will run again", batch.index(), batch.ingestionId(), failure);
+                store.releaseLease(batch.ingestionId(), batch.index(), owner);
+            }
+        });
+    }
+
+    /** Keeps the leases of running batches alive, so that no other instance takes them over. */
+    public void renewLeases() {
+        Instant until = clock.instant().plus(lease);
+        for (BatchKey key : inFlight.keySet()) {
+            store.renewLease(key.ingestionId(), key.index(), owner, until);
+        }
+    }
+
+    public int inFlight() {
+        return inFlight.size();
+    }
+
+    /** Waits for the running batches to store their records; returns whether all finished in time. */
+    public boolean drain(Duration timeout) {
+        try {
+            CompletableFuture.allOf(inFlight.values().toArray(CompletableFuture[]::new))
+                    .get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (Exception failed) {
+            return inFlight.isEmpty();
+        }
+    }
+
+    Duration interval() {
+        return interval;
+    }
+
+    Duration lease() {
+        return lease;
+    }
+
+    private record BatchKey(UUID ingestionId, int index) {
+    }
+}

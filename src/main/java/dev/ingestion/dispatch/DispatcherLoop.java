@@ -1,0 +1,139 @@
+package dev.ingestion.dispatch;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.ingestion.store.Claim;
+
+/**
+ * The dispatcher's thread: calls {@link Dispatcher#runOnce()} when a slot opens, or as soon as
+ * work arrives while idle, and sleeps in between. While a slot is still closed, arrivals do not
+ * wake it: they cannot open the slot any sooner, and a busy ingest path would otherwise hammer
+ * the limiter row.
+ */
+public final class DispatcherLoop {
+
+    private static final Logger log = LoggerFactory.getLogger(DispatcherLoop.class);
+    /** How often an idle loop looks for work it was not told about (another instance's, say). */
+    private static final Duration IDLE_POLL = Duration.ofSeconds(1);
+    private static final Duration ERROR_BACKOFF = Duration.ofSeconds(1);
+
+    private final Dispatcher dispatcher;
+    private final Clock clock;
+    private final Duration renewEvery;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wake = lock.newCondition();
+    private boolean workArrived;
+    private volatile boolean running;
+    private Thread thread;
+    private Instant nextRenewal;
+
+    public DispatcherLoop(Dispatcher dispatcher, Clock clock) {
+        this.dispatcher = dispatcher;
+        this.clock = clock;
+        this.renewEvery = dispatcher.lease().dividedBy(3);
+    }
+
+    /** Called after an ingestion is committed. */
+    public void wakeUp() {
+        lock.lock();
+        try {
+            workArrived = true;
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        running = true;
+        nextRenewal = clock.instant().plus(renewEvery);
+        thread = new Thread(this::loop, "dispatcher");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Stops taking slots; batches already started go on (see {@link Dispatcher#drain}). */
+    public synchronized void stop() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        wakeUp();
+        try {
+            thread.join(Duration.ofSeconds(10).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public boolean isRunning() {
+        return running;
+    }
+
+    private void loop() {
+        while (running) {
+            Duration wait;
+            boolean wakeOnArrival;
+            try {
+                renewLeasesIfDue();
+                Claim claim = dispatcher.runOnce();
+                if (claim instanceof Claim.Started) {
+                    continue;
+                }
+                if (claim instanceof Claim.NotBefore notBefore) {
+                    wait = Duration.between(clock.instant(), notBefore.slot());
+                    wakeOnArrival = false;
+                } else {
+                    wait = IDLE_POLL;
+                    wakeOnArrival = true;
+                }
+            } catch (RuntimeException e) {
+                log.warn("dispatcher step failed, retrying in {}: {}", ERROR_BACKOFF, e.toString());
+                wait = ERROR_BACKOFF;
+                wakeOnArrival = false;
+            }
+            Duration untilRenewal = Duration.between(clock.instant(), nextRenewal);
+            pause(wait.compareTo(untilRenewal) < 0 ? wait : untilRenewal, wakeOnArrival);
+        }
+    }
+
+    private void renewLeasesIfDue() {
+        Instant now = clock.instant();
+        if (!now.isBefore(nextRenewal)) {
+            dispatcher.renewLeases();
+            nextRenewal = now.plus(renewEvery);
+        }
+    }
+
+    private void pause(Duration wait, boolean wakeOnArrival) {
+        lock.lock();
+        try {
+            if (!wakeOnArrival) {
+                workArrived = false;
+            }
+            long nanos = wait.toNanos();
+            while (running && nanos > 0 && !(wakeOnArrival && workArrived)) {
+                nanos = wake.awaitNanos(nanos);
+                if (!wakeOnArrival) {
+                    workArrived = false;
+                }
+            }
+            workArrived = false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        } finally {
+            lock.unlock();
+        }
+    }
+}

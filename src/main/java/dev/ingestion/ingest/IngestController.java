@@ -1,0 +1,88 @@
+package dev.ingestion.ingest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import java.util.UUID;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.InvalidMediaTypeException;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RestController;
+
+import dev.ingestion.web.ApiException;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import jakarta.servlet.http.HttpServletRequest;
+
+@RestController
+class IngestController {
+
+    private final Ingestions ingestions;
+    private final IngestRequestParser parser;
+    private final long maxBody;
+
+    IngestController(Ingestions ingestions, IngestLimits limits) {
+        this.ingestions = ingestions;
+        this.parser = new IngestRequestParser(limits.maxIds());
+        this.maxBody = limits.maxBodyBytes();
+    }
+
+    @Operation(summary = "Queue a list of ids for fetching at a priority",
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
+                    content = @Content(mediaType = "application/json", schema = @Schema(implementation = IngestBody.class))))
+    @PostMapping("/ingest")
+    Map<String, String> ingest(@RequestHeader(value = HttpHeaders.CONTENT_TYPE, required = false) String contentType,
+            HttpServletRequest request) throws IOException {
+        requireJson(contentType);
+        IngestRequestParser.IngestRequest valid = parser.parse(readBody(request));
+        UUID id = ingestions.submit(valid.ids(), valid.priority());
+        return Map.of("ingestion_id", id.toString());
+    }
+
+    private static void requireJson(String contentType) {
+        if (contentType == null || contentType.isBlank()) {
+            throw new ApiException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
+        }
+        try {
+            MediaType type = MediaType.parseMediaType(contentType);
+            if (MediaType.APPLICATION_JSON.isCompatibleWith(type) && !type.isWildcardType() && !type.isWildcardSubtype()
+                    || "application".equals(type.getType()) && type.getSubtype().endsWith("+json")) {
+                return;
+            }
+        } catch (InvalidMediaTypeException e) {
+            // answered below like any other type we cannot read
+        }
+        throw new ApiException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
+    }
+
+    private byte[] readBody(HttpServletRequest request) throws IOException {
+        if (request.getContentLengthLong() > maxBody) {
+            throw tooLarge();
+        }
+        try (InputStream in = request.getInputStream()) {
+            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBody + 1));
+            if (body.length > maxBody) {
+                throw tooLarge();
+            }
+            return body;
+        }
+    }
+
+    private ApiException tooLarge() {
+        return new ApiException(HttpStatus.CONTENT_TOO_LARGE, "Request body too large",
+                Map.of("body", "at most " + maxBody + " bytes"));
+    }
+
+    /** The request body as the API docs show it; the controller reads the raw bytes itself. */
+    @Schema(name = "IngestRequest")
+    record IngestBody(
+            @Schema(description = "ids to fetch, each 1 <= id <= 1000000007; cut into batches in this order",
+                    example = "[1, 2, 3, 4, 5]") long[] ids,
+            @Schema(allowableValues = {"HIGH", "MEDIUM", "LOW"}, example = "HIGH") String priority) {
+    }
+}

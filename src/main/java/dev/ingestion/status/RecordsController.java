@@ -1,0 +1,93 @@
+package dev.ingestion.status;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Map;
+import java.util.UUID;
+
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import dev.ingestion.store.IngestionRow;
+import dev.ingestion.store.QueueStore;
+import dev.ingestion.store.StoredRecord;
+import dev.ingestion.web.ApiException;
+import io.swagger.v3.oas.annotations.Operation;
+import jakarta.servlet.http.HttpServletResponse;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The fetched records of an ingestion, one entry per requested id in request order, a page at a time. */
+@RestController
+class RecordsController {
+
+    static final int MAX_LIMIT = 1000;
+
+    private final QueueStore store;
+
+    RecordsController(QueueStore store) {
+        this.store = store;
+    }
+
+    @Operation(summary = "The records fetched for an ingestion, paged, in request order")
+    @GetMapping("/ingestions/{ingestionId}/records")
+    void records(@PathVariable String ingestionId, @RequestParam(defaultValue = "0") String offset,
+            @RequestParam(defaultValue = "100") String limit, HttpServletResponse response) throws IOException {
+        UUID id = Ids.ingestionId(ingestionId);
+        int from = parse("offset", offset, 0, Integer.MAX_VALUE);
+        int size = parse("limit", limit, 1, MAX_LIMIT);
+        IngestionRow ingestion = store.findIngestion(id).orElseThrow(() -> ApiException.notFound("Ingestion"));
+        int to = (int) Math.min(ingestion.idCount(), (long) from + size);
+        Map<Integer, StoredRecord> stored = store.records(id, from, to);
+        response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+        try (OutputStream out = response.getOutputStream();
+                JsonGenerator json = JsonMapper.shared().createGenerator(out)) {
+            json.writeStartObject();
+            json.writeStringProperty("ingestion_id", id.toString());
+            json.writeNumberProperty("offset", from);
+            json.writeNumberProperty("limit", size);
+            json.writeNumberProperty("total", ingestion.idCount());
+            json.writeName("records");
+            json.writeStartArray();
+            int[] position = {from};
+            store.forEachIdChunk(ingestion, from, to, chunk -> {
+                int chunkStart = position[0] - position[0] % ingestion.chunkSize();
+                for (; position[0] < to && position[0] - chunkStart < chunk.length; position[0]++) {
+                    writeRecord(json, position[0], chunk[position[0] - chunkStart], stored.get(position[0]));
+                }
+            });
+            json.writeEndArray();
+            json.writeEndObject();
+        }
+    }
+
+    private static void writeRecord(JsonGenerator json, int position, int id, StoredRecord record) {
+        json.writeStartObject();
+        json.writeNumberProperty("position", position);
+        json.writeNumberProperty("id", id);
+        json.writeStringProperty("state", record == null ? "pending" : record.state());
+        json.writeName("data");
+        if (record == null) {
+            json.writeNull();
+        } else {
+            json.writeRawValue(record.data());
+        }
+        Timestamps.write(json, "fetched_at", record == null ? null : record.fetchedAt());
+        json.writeEndObject();
+    }
+
+    private static int parse(String name, String text, int min, int max) {
+        try {
+            long value = Long.parseLong(text.trim());
+            if (value >= min && value <= max) {
+                return (int) value;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ApiException.invalid(Map.of(name, "must be an integer between " + min + " and " + max));
+    }
+}

@@ -1,0 +1,32 @@
+package dev.ingestion.status;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Where the waiting batches of one ingestion stand. The rate is fixed, so a batch's place in line
+ * gives its start exactly, unless work of higher priority arrives: the next slot opens at
+ * {@code max(last start + interval, now)} and every batch ahead takes one interval.
+ *
+ * @param ahead batches that start before this ingestion's first waiting batch
+ */
+record Schedule(Instant nextSlot, long ahead, Duration interval, Duration latency) {
+
+    static Schedule of(Instant lastStart, Instant now, long ahead, Duration interval, Duration latency) {
+        Instant slot = lastStart.plus(interval);
+        return new Schedule(slot.isAfter(now) ? slot : now, ahead, interval, latency);
+    }
+
+    /** 1 for the batch that starts next. */
+    long position(int waitingIndex) {
+        return ahead + waitingIndex + 1;
+    }
+
+    Instant start(int waitingIndex) {
+        return nextSlot.plus(interval.multipliedBy(ahead + waitingIndex));
+    }
+
+    Instant completion(int waitingIndex) {
+        return start(waitingIndex).plus(latency);
+    }
+}

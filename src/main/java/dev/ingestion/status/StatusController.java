@@ -1,0 +1,122 @@
+package dev.ingestion.status;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RestController;
+
+import dev.ingestion.ingest.Priority;
+import dev.ingestion.store.BatchRow;
+import dev.ingestion.store.IngestionRow;
+import dev.ingestion.store.QueueStore;
+import dev.ingestion.web.ApiException;
+import io.swagger.v3.oas.annotations.Operation;
+import jakarta.servlet.http.HttpServletResponse;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code GET /status/{id}}. The JSON is streamed batch by batch from the id chunks, so the status
+ * of a 300,000-batch ingestion costs one count query and a sequential read, not a tree in memory.
+ */
+@RestController
+class StatusController {
+
+    private final QueueStore store;
+    private final Clock clock;
+    private final Duration interval;
+    private final Duration latency;
+
+    StatusController(QueueStore store, Clock clock, StatusTiming timing) {
+        this.store = store;
+        this.clock = clock;
+        this.interval = timing.interval();
+        this.latency = timing.latency();
+    }
+
+    @Operation(summary = "The state of an ingestion and of each of its batches")
+    @GetMapping("/status/{ingestionId}")
+    void status(@PathVariable String ingestionId, HttpServletResponse response) throws IOException {
+        UUID id = Ids.ingestionId(ingestionId);
+        IngestionRow ingestion = store.findIngestion(id).orElseThrow(() -> ApiException.notFound("Ingestion"));
+        List<BatchRow> started = store.startedBatches(id);
+        Instant now = clock.instant();
+        boolean waiting = started.size() < ingestion.batchCount();
+        Schedule schedule = waiting
+                ? Schedule.of(store.lastStart(), now, store.batchesAhead(ingestion, now), interval, latency)
+                : null;
+        response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+        try (OutputStream out = response.getOutputStream();
+                JsonGenerator json = JsonMapper.shared().createGenerator(out)) {
+            writeStatus(json, ingestion, started, schedule, now);
+        }
+    }
+
+    private void writeStatus(JsonGenerator json, IngestionRow ingestion, List<BatchRow> started, Schedule schedule,
+            Instant now) {
+        long completed = started.stream().filter(BatchRow::completed).count();
+        json.writeStartObject();
+        json.writeStringProperty("ingestion_id", ingestion.id().toString());
+        json.writeStringProperty("status", started.isEmpty() ? "yet_to_start"
+                : completed == ingestion.batchCount() ? "completed" : "triggered");
+        json.writeStringProperty("priority", Priority.ofRank(ingestion.priority()).name());
+        Timestamps.write(json, "created_at", ingestion.createdAt());
+        Timestamps.write(json, "estimated_completion", estimatedCompletion(ingestion, started, schedule, now));
+        json.writeName("batches");
+        json.writeStartArray();
+        BatchRow[] byIndex = new BatchRow[ingestion.batchCount()];
+        started.forEach(row -> byIndex[row.index()] = row);
+        int[] next = {0, 0}; // batch index, waiting batches written
+        store.forEachIdChunk(ingestion, 0, ingestion.idCount(), chunk -> {
+            for (int from = 0; from < chunk.length; from += ingestion.batchSize()) {
+                int index = next[0]++;
+                BatchRow row = byIndex[index];
+                writeBatch(json, ingestion.id(), index, chunk, from, Math.min(chunk.length, from + ingestion.batchSize()),
+                        row, row == null ? next[1]++ : -1, schedule);
+            }
+        });
+        json.writeEndArray();
+        json.writeEndObject();
+    }
+
+    private static void writeBatch(JsonGenerator json, UUID ingestionId, int index, int[] chunk, int from, int to,
+            BatchRow row, int waitingIndex, Schedule schedule) {
+        json.writeStartObject();
+        json.writeStringProperty("batch_id", Ids.batchId(ingestionId, index).toString());
+        json.writeName("ids");
+        json.writeArray(chunk, from, to - from);
+        json.writeStringProperty("status", row == null ? "yet_to_start" : row.completed() ? "completed" : "triggered");
+        Timestamps.write(json, "started_at", row == null ? null : row.startedAt());
+        Timestamps.write(json, "completed_at", row == null ? null : row.completedAt());
+        if (row == null) {
+            json.writeNumberProperty("queue_position", schedule.position(waitingIndex));
+            Timestamps.write(json, "estimated_start", schedule.start(waitingIndex));
+        } else {
+            json.writeNullProperty("queue_position");
+            json.writeNullProperty("estimated_start");
+        }
+        json.writeEndObject();
+    }
+
+    private Instant estimatedCompletion(IngestionRow ingestion, List<BatchRow> started, Schedule schedule, Instant now) {
+        if (schedule != null) {
+            return schedule.completion(ingestion.batchCount() - started.size() - 1);
+        }
+        Instant last = null;
+        for (BatchRow row : started) {
+            if (!row.completed()) {
+                Instant expected = row.lastStartedAt().plus(latency);
+                last = last == null || expected.isAfter(last) ? expected : last;
+            }
+        }
+        return last == null ? null : last.isBefore(now) ? now : last;
+    }
+}

@@ -1,0 +1,56 @@
+package dev.ingestion.store;
+
+import java.util.Locale;
+
+/**
+ * The few things that differ between the embedded store and PostgreSQL. The schema and every
+ * query are shared; only connection settings and process guarantees live here.
+ */
+public enum Dialect {
+
+    /** H2 in file mode: one process per data folder, enforced by H2's file lock. */
+    H2,
+    /** PostgreSQL: any number of instances share one queue. */
+    POSTGRES;
+
+    public static Dialect of(String jdbcUrl) {
+        String url = jdbcUrl.toLowerCase(Locale.ROOT);
+        if (url.startsWith("jdbc:h2:")) {
+            return H2;
+        }
+        if (url.startsWith("jdbc:postgresql:")) {
+            return POSTGRES;
+        }
+        throw new IllegalArgumentException(
+                "INGEST_DB_URL must be a jdbc:h2:file: or jdbc:postgresql: URL, got " + jdbcUrl);
+    }
+
+    /**
+     * The URL to connect with. H2 keeps commits in memory for 500 ms by default, so an
+     * acknowledged ingestion could vanish in a kill -9: WRITE_DELAY=0 writes the store at every
+     * commit. DB_CLOSE_ON_EXIT=FALSE leaves closing to the application, after the dispatcher has
+     * drained, instead of H2's own shutdown hook racing it.
+     */
+    public String connectionUrl(String jdbcUrl) {
+        if (this != H2) {
+            return jdbcUrl;
+        }
+        String url = jdbcUrl;
+        String upper = url.toUpperCase(Locale.ROOT);
+        if (!upper.contains(";WRITE_DELAY=")) {
+            url += ";WRITE_DELAY=0";
+        }
+        if (!upper.contains(";DB_CLOSE_ON_EXIT=")) {
+            url += ";DB_CLOSE_ON_EXIT=FALSE";
+        }
+        return url;
+    }
+
+    /**
+     * Whether this process is the only one using the store. Then a batch left triggered by a
+     * previous run has no live runner and can start again at once, without waiting for its lease.
+     */
+    public boolean singleProcess() {
+        return this == H2;
+    }
+}

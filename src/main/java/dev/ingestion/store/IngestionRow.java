@@ -1,0 +1,17 @@
+package dev.ingestion.store;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/** An ingestion as stored; its batches are implied by {@code batchSize} and {@code idCount}. */
+public record IngestionRow(UUID id, long seq, int priority, int batchSize, int chunkSize, int idCount,
+        int batchCount, int nextBatch, int completedBatches, Instant createdAt) {
+
+    public int batchStart(int index) {
+        return index * batchSize;
+    }
+
+    public int batchEnd(int index) {
+        return Math.min(idCount, (index + 1) * batchSize);
+    }
+}
