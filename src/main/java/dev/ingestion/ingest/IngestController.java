@@ -9,6 +9,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
@@ -36,12 +37,14 @@ class IngestController {
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
                     content = @Content(mediaType = "application/json", schema = @Schema(implementation = IngestBody.class))))
     @PostMapping("/ingest")
-    Map<String, String> ingest(@RequestHeader(value = HttpHeaders.CONTENT_TYPE, required = false) String contentType,
+    ResponseEntity<Map<String, String>> ingest(@RequestHeader(value = HttpHeaders.CONTENT_TYPE, required = false) String contentType,
             HttpServletRequest request) throws IOException {
         requireJson(contentType);
         IngestRequestParser.IngestRequest valid = parser.parse(readBody(request));
         UUID id = ingestions.submit(valid.ids(), valid.priority());
-        return Map.of("ingestion_id", id.toString());
+        // The type is set here, not negotiated: once stored, the answer must be the 200, whatever Accept says.
+        return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON)
+                .body(Map.of("ingestion_id", id.toString()));
     }
 
     private static void requireJson(String contentType) {

@@ -10,6 +10,7 @@ import dev.ingestion.web.ApiException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
+import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -88,7 +89,7 @@ final class IngestRequestParser {
         int[] ids = new int[16];
         int count = 0;
         String problem = null;
-        for (JsonToken token = parser.nextToken(); token != JsonToken.END_ARRAY; token = parser.nextToken()) {
+        for (JsonToken token = nextId(parser, count); token != JsonToken.END_ARRAY; token = nextId(parser, count)) {
             if (count == maxIds) {
                 throw new ApiException(HttpStatus.CONTENT_TOO_LARGE, "Too many ids",
                         Map.of("ids", "at most " + maxIds + " ids per request"));
@@ -114,6 +115,16 @@ final class IngestRequestParser {
             return null;
         }
         return Arrays.copyOf(ids, count);
+    }
+
+    /** The next element of ids; a number too long for the parser is an id out of range, not malformed JSON. */
+    private static JsonToken nextId(JsonParser parser, int index) {
+        try {
+            return parser.nextToken();
+        } catch (StreamConstraintsException e) {
+            throw ApiException.invalid(Map.of("ids", "ids[" + index + "] is out of range; each id must be between 1 and "
+                    + MAX_ID));
+        }
     }
 
     private static String checkId(JsonParser parser, JsonToken token, int index) {

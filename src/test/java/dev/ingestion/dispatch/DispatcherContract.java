@@ -1,0 +1,264 @@
+package dev.ingestion.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.IntStream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.zaxxer.hikari.HikariDataSource;
+
+import dev.ingestion.ingest.Ingestions;
+import dev.ingestion.ingest.Priority;
+import dev.ingestion.store.BatchRow;
+import dev.ingestion.store.BatchStart;
+import dev.ingestion.store.Claim;
+import dev.ingestion.store.QueueStore;
+import dev.ingestion.support.FakeClock;
+import dev.ingestion.support.ManualUpstream;
+
+/**
+ * The scheduling rules of the spec, on a fake clock: every test drives {@link Dispatcher#runOnce()}
+ * itself and moves time by hand, so each start time is asserted exactly.
+ */
+abstract class DispatcherContract {
+
+    static final Duration INTERVAL = Duration.ofSeconds(5);
+    static final Duration LEASE = Duration.ofSeconds(30);
+    static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+
+    HikariDataSource dataSource;
+    QueueStore store;
+    FakeClock clock;
+    ManualUpstream upstream;
+    Dispatcher dispatcher;
+    Ingestions ingestions;
+
+    abstract HikariDataSource newDataSource();
+
+    @BeforeEach
+    void setUp() {
+        dataSource = newDataSource();
+        store = new QueueStore(dataSource);
+        clock = new FakeClock(T0);
+        upstream = new ManualUpstream();
+        dispatcher = dispatcher("instance-1", upstream);
+        ingestions = new Ingestions(store, clock, 3, () -> { });
+    }
+
+    @AfterEach
+    void tearDown() {
+        dataSource.close();
+    }
+
+    Dispatcher dispatcher(String owner, ManualUpstream upstream) {
+        return new Dispatcher(store, upstream, clock, INTERVAL, LEASE, owner, Runnable::run);
+    }
+
+    UUID ingest(Priority priority, int... ids) {
+        return ingestions.submit(ids, priority);
+    }
+
+    Instant at(int seconds) {
+        return T0.plusSeconds(seconds);
+    }
+
+    /** Runs the dispatcher at every slot until nothing waits; returns (start time, ids) of each start. */
+    List<String> drain() {
+        List<String> starts = new ArrayList<>();
+        while (true) {
+            Claim claim = dispatcher.runOnce();
+            if (claim instanceof Claim.Started started) {
+                starts.add(describe(started));
+            } else if (claim instanceof Claim.NotBefore notBefore) {
+                clock.set(notBefore.slot());
+            } else {
+                return starts;
+            }
+        }
+    }
+
+    String describe(Claim.Started started) {
+        long second = Duration.between(T0, started.batch().startedAt()).toMillis();
+        List<Integer> ids = started.batch().pending().stream().map(item -> item.id()).toList();
+        return "T" + (second % 1000 == 0 ? Long.toString(second / 1000) : second + "ms") + " " + ids;
+    }
+
+    String runOnceAt(int second) {
+        clock.set(at(second));
+        Claim claim = dispatcher.runOnce();
+        return claim instanceof Claim.Started started ? describe(started) : claim.toString();
+    }
+
+    @Test
+    void theWorkedExampleOfTheSpecStartsAtT0T5T10AndT15() {
+        ingest(Priority.MEDIUM, 1, 2, 3, 4, 5);
+        assertThat(runOnceAt(0)).isEqualTo("T0 [1, 2, 3]");
+        clock.set(at(4));
+        ingest(Priority.HIGH, 6, 7, 8, 9);
+        assertThat(dispatcher.runOnce()).isEqualTo(new Claim.NotBefore(at(5)));
+        assertThat(drain()).containsExactly("T5 [6, 7, 8]", "T10 [9]", "T15 [4, 5]");
+    }
+
+    @Test
+    void higherPrioritiesGoFirstAndEqualPrioritiesGoInArrivalOrder() {
+        ingest(Priority.LOW, 1, 1, 1);
+        ingest(Priority.MEDIUM, 2, 2, 2);
+        ingest(Priority.HIGH, 3, 3, 3);
+        ingest(Priority.LOW, 4, 4, 4);
+        ingest(Priority.MEDIUM, 5, 5, 5);
+        ingest(Priority.HIGH, 6, 6, 6);
+        assertThat(drain()).containsExactly("T0 [3, 3, 3]", "T5 [6, 6, 6]", "T10 [2, 2, 2]", "T15 [5, 5, 5]",
+                "T20 [1, 1, 1]", "T25 [4, 4, 4]");
+    }
+
+    @Test
+    void aHighIngestionArrivingWhileALowOneIsHalfDoneGoesNext() {
+        ingest(Priority.LOW, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
+        assertThat(runOnceAt(0)).isEqualTo("T0 [1, 2, 3]");
+        assertThat(runOnceAt(5)).isEqualTo("T5 [4, 5, 6]");
+        clock.set(at(7));
+        ingest(Priority.HIGH, 100, 101);
+        assertThat(drain()).containsExactly("T10 [100, 101]", "T15 [7, 8, 9]", "T20 [10, 11, 12]");
+    }
+
+    @Test
+    void workArrivingAfterAnIdleSpellStartsAtOnceWithNoFixedGrid() {
+        ingest(Priority.MEDIUM, 1);
+        assertThat(runOnceAt(0)).isEqualTo("T0 [1]");
+        assertThat(runOnceAt(6)).isEqualTo(new Claim.Idle().toString());
+        clock.set(at(7));
+        ingest(Priority.MEDIUM, 2, 3, 4, 5);
+        assertThat(drain()).containsExactly("T7 [2, 3, 4]", "T12 [5]");
+    }
+
+    @Test
+    void noStartComesBeforePreviousStartPlusInterval() {
+        ingest(Priority.HIGH, 1, 2, 3, 4);
+        assertThat(runOnceAt(0)).isEqualTo("T0 [1, 2, 3]");
+        clock.set(at(5).minusMillis(1));
+        assertThat(dispatcher.runOnce()).isEqualTo(new Claim.NotBefore(at(5)));
+        assertThat(runOnceAt(5)).isEqualTo("T5 [4]");
+    }
+
+    @Test
+    void aShortLastBatchTakesAWholeSlotAndIngestionsNeverShareABatch() {
+        ingest(Priority.MEDIUM, 1, 2);
+        ingest(Priority.MEDIUM, 3, 4);
+        assertThat(drain()).containsExactly("T0 [1, 2]", "T5 [3, 4]");
+    }
+
+    @Test
+    void aBatchCompletesWhenEveryIdHasItsRecord() {
+        UUID id = ingest(Priority.MEDIUM, 7, 8, 9);
+        runOnceAt(0);
+        List<ManualUpstream.Fetch> fetches = upstream.fetches();
+        assertThat(fetches).extracting(ManualUpstream.Fetch::id).containsExactly(7, 8, 9);
+        clock.set(at(1));
+        fetches.get(0).succeed();
+        fetches.get(2).succeed();
+        assertThat(store.startedBatches(id)).singleElement().satisfies(row -> assertThat(row.completed()).isFalse());
+        fetches.get(1).succeed();
+        assertThat(store.startedBatches(id)).singleElement().satisfies(row -> {
+            assertThat(row.completed()).isTrue();
+            assertThat(row.startedAt()).isEqualTo(at(0));
+            assertThat(row.completedAt()).isEqualTo(at(1));
+        });
+        assertThat(dispatcher.inFlight()).isZero();
+    }
+
+    @Test
+    void afterACrashATriggeredBatchRunsAgainFirstFetchingOnlyWhatIsMissing() {
+        UUID first = ingest(Priority.MEDIUM, 1, 2, 3, 4);
+        UUID later = ingest(Priority.MEDIUM, 5);
+        runOnceAt(0);
+        upstream.fetches().get(1).succeed(); // id 2 is stored; 1 and 3 are lost with the process
+
+        // a new process on the same store: nothing runs the old batch any more
+        ManualUpstream afterRestart = new ManualUpstream();
+        dispatcher = dispatcher("instance-2", afterRestart);
+        clock.set(at(2));
+        assertThat(store.releaseAllLeases()).isEqualTo(1);
+        assertThat(dispatcher.runOnce()).as("the rate limit holds across restarts").isEqualTo(new Claim.NotBefore(at(5)));
+        assertThat(drain()).containsExactly("T5 [1, 3]", "T10 [4]", "T15 [5]");
+        afterRestart.completeAll();
+
+        List<BatchRow> batches = store.startedBatches(first);
+        assertThat(batches.get(0).completed()).isTrue();
+        assertThat(batches.get(0).attempts()).isEqualTo(2);
+        assertThat(batches.get(0).startedAt()).as("first start kept").isEqualTo(at(0));
+        assertThat(batches.get(0).lastStartedAt()).isEqualTo(at(5));
+        assertThat(store.records(first, 0, 4)).hasSize(4);
+        assertThat(store.starts()).extracting(BatchStart::ingestionId, BatchStart::index, BatchStart::attempt)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(first, 0, 1),
+                        org.assertj.core.groups.Tuple.tuple(first, 0, 2), org.assertj.core.groups.Tuple.tuple(first, 1, 1),
+                        org.assertj.core.groups.Tuple.tuple(later, 0, 1));
+    }
+
+    @Test
+    void aRerunKeepsItsPlaceSoHigherPriorityWorkStillGoesFirst() {
+        ingest(Priority.LOW, 1, 2, 3);
+        runOnceAt(0);
+        store.releaseAllLeases();
+        clock.set(at(1));
+        ingest(Priority.HIGH, 9);
+        dispatcher = dispatcher("instance-2", new ManualUpstream());
+        assertThat(drain()).containsExactly("T5 [9]", "T10 [1, 2, 3]");
+    }
+
+    @Test
+    void aLiveInstanceRenewingItsLeaseKeepsItsBatchAndADeadOnesBatchIsTakenOver() {
+        UUID id = ingest(Priority.MEDIUM, 1, 2, 3);
+        runOnceAt(0);
+        ManualUpstream otherUpstream = new ManualUpstream();
+        Dispatcher other = dispatcher("instance-2", otherUpstream);
+
+        clock.set(at(20));
+        dispatcher.renewLeases(); // lease now runs to T50
+        clock.set(at(45));
+        assertThat(other.runOnce()).isEqualTo(new Claim.Idle());
+
+        clock.set(at(51)); // instance-1 stopped renewing: its lease ran out at T50
+        assertThat(other.runOnce()).isInstanceOf(Claim.Started.class);
+        assertThat(otherUpstream.fetchedIds()).containsExactly(1, 2, 3);
+        otherUpstream.completeAll();
+        upstream.completeAll(); // the slow first run finishing late stores nothing twice
+        assertThat(store.startedBatches(id)).singleElement().satisfies(row -> assertThat(row.completed()).isTrue());
+        assertThat(store.records(id, 0, 3)).hasSize(3);
+    }
+
+    @Test
+    void aFailedFetchGivesTheBatchBackToRunAgainAtALaterSlot() {
+        UUID id = ingest(Priority.MEDIUM, 1, 2, 3);
+        runOnceAt(0);
+        clock.set(at(1));
+        upstream.fetches().get(0).succeed();
+        upstream.fetches().get(1).fail();
+        upstream.fetches().get(2).succeed();
+        assertThat(dispatcher.inFlight()).isZero();
+        assertThat(drain()).containsExactly("T5 [2]");
+        upstream.completeAll();
+        assertThat(store.startedBatches(id)).singleElement().satisfies(row -> assertThat(row.completed()).isTrue());
+    }
+
+    @Test
+    void aLargeIngestionIsCutIntoBatchesOfThreeInRequestOrder() {
+        dispatcher = dispatcher("instance-1", ManualUpstream.answeringAtOnce());
+        int[] ids = IntStream.rangeClosed(1, 3100).toArray(); // spans several id chunks
+        UUID id = ingest(Priority.MEDIUM, ids);
+        List<String> starts = drain();
+        assertThat(starts).hasSize(1034);
+        assertThat(starts.get(0)).isEqualTo("T0 [1, 2, 3]");
+        assertThat(starts.get(341)).isEqualTo("T1705 [1024, 1025, 1026]");
+        assertThat(starts.get(342)).isEqualTo("T1710 [1027, 1028, 1029]");
+        assertThat(starts.get(1033)).isEqualTo("T5165 [3100]");
+        assertThat(store.findIngestion(id).orElseThrow().completedBatches()).isEqualTo(1034);
+    }
+}
