@@ -1,0 +1,221 @@
+package dev.ingestion.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.IntStream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.zaxxer.hikari.HikariDataSource;
+
+/** The repository's behaviour, the same on every backend. */
+abstract class QueueStoreContract {
+
+    static final Duration INTERVAL = Duration.ofSeconds(5);
+    static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+    static final int HIGH = 0;
+    static final int MEDIUM = 1;
+    static final int LOW = 2;
+
+    HikariDataSource dataSource;
+    QueueStore store;
+
+    abstract HikariDataSource newDataSource();
+
+    @BeforeEach
+    void setUp() {
+        dataSource = newDataSource();
+        store = new QueueStore(dataSource);
+    }
+
+    @AfterEach
+    void tearDown() {
+        dataSource.close();
+    }
+
+    UUID insert(int priority, int... ids) {
+        UUID id = UUID.randomUUID();
+        store.insertIngestion(id, priority, 3, ids, T0);
+        return id;
+    }
+
+    ClaimedBatch claimAt(Instant now) {
+        Claim claim = store.claim(now, INTERVAL, "owner", now.plusSeconds(30));
+        assertThat(claim).isInstanceOf(Claim.Started.class);
+        return ((Claim.Started) claim).batch();
+    }
+
+    @Test
+    void anIngestionIsStoredWithItsIdsInRequestOrderAcrossSeveralChunks() {
+        int[] ids = IntStream.range(0, 2500).map(i -> 1_000_000_007 - i).toArray();
+        UUID id = insert(LOW, ids);
+
+        IngestionRow row = store.findIngestion(id).orElseThrow();
+        assertThat(row.idCount()).isEqualTo(2500);
+        assertThat(row.batchCount()).isEqualTo(834);
+        assertThat(row.priority()).isEqualTo(LOW);
+        assertThat(row.createdAt()).isEqualTo(T0);
+        List<Integer> read = new ArrayList<>();
+        store.forEachIdChunk(row, 0, row.idCount(), chunk -> IntStream.of(chunk).forEach(read::add));
+        assertThat(read).containsExactlyElementsOf(IntStream.of(ids).boxed().toList());
+    }
+
+    @Test
+    void anUnknownIngestionIsNotFound() {
+        assertThat(store.findIngestion(UUID.randomUUID())).isEmpty();
+    }
+
+    @Test
+    void ingestionsTakeIncreasingSequenceNumbersInCreationOrder() {
+        long first = store.findIngestion(insert(LOW, 1)).orElseThrow().seq();
+        long second = store.findIngestion(insert(HIGH, 1)).orElseThrow().seq();
+        assertThat(second).isGreaterThan(first);
+    }
+
+    @Test
+    void aClaimTakesTheFirstBatchByPriorityThenSequenceThenIndex() {
+        UUID low = insert(LOW, 1, 2, 3);
+        UUID medium = insert(MEDIUM, 4, 5, 6, 7);
+        UUID high = insert(HIGH, 8);
+        List<String> order = new ArrayList<>();
+        for (int slot = 0; slot < 4; slot++) {
+            ClaimedBatch batch = claimAt(T0.plus(INTERVAL.multipliedBy(slot)));
+            order.add((batch.ingestionId().equals(low) ? "low" : batch.ingestionId().equals(medium) ? "medium" : "high")
+                    + "#" + batch.index());
+        }
+        assertThat(order).containsExactly("high#0", "medium#0", "medium#1", "low#0");
+        assertThat(store.claim(T0.plus(INTERVAL.multipliedBy(4)), INTERVAL, "owner", T0)).isEqualTo(new Claim.Idle());
+    }
+
+    @Test
+    void aClaimBeforePreviousStartPlusIntervalIsRefusedWithTheSlotTime() {
+        insert(MEDIUM, 1, 2, 3, 4);
+        claimAt(T0);
+        assertThat(store.claim(T0.plusMillis(4_999), INTERVAL, "owner", T0)).isEqualTo(new Claim.NotBefore(T0.plusSeconds(5)));
+        assertThat(store.lastStart()).isEqualTo(T0);
+        assertThat(claimAt(T0.plusSeconds(5)).pending()).extracting(ClaimedBatch.Item::id).containsExactly(4);
+        assertThat(store.lastStart()).isEqualTo(T0.plusSeconds(5));
+    }
+
+    @Test
+    void concurrentClaimsForTheSameSlotStartExactlyOneBatch() throws Exception {
+        IntStream.range(0, 8).forEach(i -> insert(MEDIUM, i + 1));
+        int threads = 8;
+        CountDownLatch ready = new CountDownLatch(threads);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<Claim>> claims = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                String owner = "owner-" + i;
+                Callable<Claim> claim = () -> {
+                    ready.countDown();
+                    ready.await();
+                    return store.claim(T0, INTERVAL, owner, T0.plusSeconds(30));
+                };
+                claims.add(pool.submit(claim));
+            }
+            List<Claim> results = new ArrayList<>();
+            for (Future<Claim> claim : claims) {
+                results.add(claim.get());
+            }
+            assertThat(results).filteredOn(Claim.Started.class::isInstance).hasSize(1);
+            assertThat(results).filteredOn(Claim.NotBefore.class::isInstance).hasSize(threads - 1);
+            assertThat(store.starts()).hasSize(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void theLastRecordOfABatchCompletesItAndADuplicateWriteChangesNothing() {
+        UUID id = insert(MEDIUM, 5, 5, 6);
+        claimAt(T0);
+        assertThat(store.saveRecord(id, 0, 0, "{\"id\":5}", T0.plusSeconds(1))).isFalse();
+        assertThat(store.saveRecord(id, 0, 0, "{\"id\":5,\"again\":true}", T0.plusSeconds(1))).isFalse();
+        assertThat(store.saveRecord(id, 0, 1, "{\"id\":5}", T0.plusSeconds(1))).isFalse();
+        assertThat(store.saveRecord(id, 0, 2, "{\"id\":6}", T0.plusSeconds(2))).isTrue();
+
+        Map<Integer, StoredRecord> records = store.records(id, 0, 3);
+        assertThat(records).hasSize(3);
+        assertThat(records.get(0).data()).isEqualTo("{\"id\":5}");
+        assertThat(records.get(2).state()).isEqualTo("fetched");
+        assertThat(records.get(2).fetchedAt()).isEqualTo(T0.plusSeconds(2));
+        BatchRow batch = store.startedBatches(id).get(0);
+        assertThat(batch.completed()).isTrue();
+        assertThat(batch.completedAt()).isEqualTo(T0.plusSeconds(2));
+        assertThat(store.findIngestion(id).orElseThrow().completedBatches()).isEqualTo(1);
+    }
+
+    @Test
+    void aRerunClaimOffersOnlyThePositionsWithNoRecord() {
+        UUID id = insert(MEDIUM, 7, 8, 9);
+        claimAt(T0);
+        store.saveRecord(id, 0, 1, "{\"id\":8}", T0.plusSeconds(1));
+        assertThat(store.releaseAllLeases()).isEqualTo(1);
+
+        ClaimedBatch rerun = claimAt(T0.plusSeconds(5));
+        assertThat(rerun.attempt()).isEqualTo(2);
+        assertThat(rerun.pending()).containsExactly(new ClaimedBatch.Item(0, 7), new ClaimedBatch.Item(2, 9));
+    }
+
+    @Test
+    void aBatchWithALiveLeaseIsNotTakenAndAnExpiredOneIs() {
+        insert(MEDIUM, 1);
+        store.claim(T0, INTERVAL, "a", T0.plusSeconds(30));
+        assertThat(store.claim(T0.plusSeconds(29), INTERVAL, "b", T0.plusSeconds(59))).isEqualTo(new Claim.Idle());
+        Claim takeover = store.claim(T0.plusSeconds(31), INTERVAL, "b", T0.plusSeconds(61));
+        assertThat(takeover).isInstanceOf(Claim.Started.class);
+        assertThat(store.renewLease(((Claim.Started) takeover).batch().ingestionId(), 0, "a", T0.plusSeconds(90)))
+                .as("the old owner cannot take its lease back").isFalse();
+    }
+
+    @Test
+    void batchesAheadCountsWaitingBatchesOfEarlierOrHigherIngestions() {
+        UUID high = insert(HIGH, 1, 2, 3, 4);          // 2 batches
+        UUID mediumFirst = insert(MEDIUM, 1, 2, 3);    // 1 batch
+        UUID mediumSecond = insert(MEDIUM, 1, 2, 3, 4, 5, 6, 7); // 3 batches
+        UUID low = insert(LOW, 1);
+
+        assertThat(ahead(high)).isZero();
+        assertThat(ahead(mediumFirst)).isEqualTo(2);
+        assertThat(ahead(mediumSecond)).isEqualTo(3);
+        assertThat(ahead(low)).isEqualTo(6);
+
+        claimAt(T0); // high#0 starts
+        assertThat(ahead(low)).isEqualTo(5);
+        store.releaseAllLeases(); // high#0 now waits for a re-run: still ahead of everything
+        assertThat(ahead(mediumFirst)).isEqualTo(2);
+        assertThat(ahead(high)).as("its own batch waiting for a re-run").isEqualTo(1);
+    }
+
+    private long ahead(UUID id) {
+        return store.batchesAhead(store.findIngestion(id).orElseThrow(), T0.plusSeconds(1));
+    }
+
+    @Test
+    void deploymentSettingsAreRecordedAndReplaced() {
+        assertThat(store.deploymentSettings()).isEmpty();
+        store.saveDeploymentSettings(Map.of("interval", "PT5S", "batch_size", "3"));
+        store.saveDeploymentSettings(Map.of("interval", "PT1S"));
+        assertThat(store.deploymentSettings()).containsExactlyInAnyOrderEntriesOf(
+                Map.of("interval", "PT1S", "batch_size", "3"));
+    }
+
+    @Test
+    void theStoreAnswersWhenReachable() {
+        assertThat(store.reachable()).isTrue();
+    }
+}
