@@ -13,6 +13,7 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.CannotGetJdbcConnectionException;
+import org.springframework.transaction.TransactionException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
@@ -29,8 +30,9 @@ class ApiErrors extends ResponseEntityExceptionHandler {
         return body(e.status(), e.getMessage(), e.details());
     }
 
-    @ExceptionHandler({CannotGetJdbcConnectionException.class, TransientDataAccessException.class})
-    ResponseEntity<Object> storeUnavailable(DataAccessException e) {
+    @ExceptionHandler({CannotGetJdbcConnectionException.class, TransientDataAccessException.class,
+            TransactionException.class})
+    ResponseEntity<Object> storeUnavailable(Exception e) {
         log.warn("store unavailable: {}", e.getMessage());
         return body(HttpStatus.SERVICE_UNAVAILABLE, "Store unavailable", Map.of());
     }

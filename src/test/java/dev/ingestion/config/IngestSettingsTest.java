@@ -1,0 +1,76 @@
+package dev.ingestion.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+
+import com.zaxxer.hikari.HikariDataSource;
+
+import dev.ingestion.store.QueueStore;
+import dev.ingestion.support.TestStores;
+
+class IngestSettingsTest {
+
+    @TempDir
+    Path folder;
+
+    static IngestSettings bind(Map<String, String> overrides) {
+        Map<String, String> properties = new HashMap<>(Map.of(
+                "ingest.interval", "5s", "ingest.batch-size", "3", "ingest.upstream-delay", "1s",
+                "ingest.max-ids", "1000000", "ingest.max-body", "32MB", "ingest.db-url", "jdbc:h2:file:./data/ingest",
+                "ingest.db-user", "", "ingest.db-password", "", "ingest.lease", "30s", "ingest.adopt-settings", "false"));
+        properties.putAll(overrides);
+        return new Binder(new MapConfigurationPropertySource(properties)).bind("ingest", IngestSettings.class).get();
+    }
+
+    @ParameterizedTest(name = "INGEST_INTERVAL={0} means {1}")
+    @CsvSource({"5, PT5S", "5s, PT5S", "500ms, PT0.5S", "2m, PT2M", "PT0.25S, PT0.25S"})
+    void durationsTakeAUnitAndABareNumberMeansSeconds(String text, Duration expected) {
+        assertThat(bind(Map.of("ingest.interval", text)).interval()).isEqualTo(expected);
+    }
+
+    @Test
+    void theBodyLimitTakesAUnit() {
+        assertThat(bind(Map.of("ingest.max-body", "2KB")).maxBody().toBytes()).isEqualTo(2048);
+    }
+
+    @Test
+    void aZeroIntervalOrBatchSizeIsRefusedNamingTheVariable() {
+        assertThatThrownBy(() -> bind(Map.of("ingest.interval", "0")))
+                .hasRootCauseMessage("INGEST_INTERVAL must be at least 1ms, got PT0S");
+        assertThatThrownBy(() -> bind(Map.of("ingest.batch-size", "0")))
+                .hasRootCauseMessage("INGEST_BATCH_SIZE must be at least 1, got 0");
+    }
+
+    @Test
+    void anInstanceWithAnotherIntervalOrBatchSizeThanTheStoresIsRefused() {
+        try (HikariDataSource dataSource = TestStores.h2(folder)) {
+            QueueStore store = new QueueStore(dataSource);
+            new DeploymentGuard(store, bind(Map.of()));
+            new DeploymentGuard(store, bind(Map.of("ingest.interval", "5")));
+
+            assertThatThrownBy(() -> new DeploymentGuard(store, bind(Map.of("ingest.batch-size", "4"))))
+                    .isInstanceOf(DeploymentSettingsMismatch.class)
+                    .hasMessage("This store is in use with interval PT5S and batch size 3, but this instance was "
+                            + "started with interval PT5S and batch size 4.");
+            FailureAnalysis analysis = new StartupFailureAnalyzer().analyze(new IllegalStateException(
+                    new DeploymentSettingsMismatch("mismatch")));
+            assertThat(analysis.getAction()).contains("INGEST_ADOPT_SETTINGS=true");
+
+            new DeploymentGuard(store, bind(Map.of("ingest.batch-size", "4", "ingest.adopt-settings", "true")));
+            assertThat(store.deploymentSettings()).containsEntry("batch_size", "4");
+        }
+    }
+}
