@@ -1,0 +1,229 @@
+package dev.ingestion.e2e;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * The packaged service running as a child process, the way it runs in production: its own JVM,
+ * its own port, configured by environment variables only. {@link #kill()} is a SIGKILL on Linux:
+ * no shutdown hook, no graceful drain, exactly a {@code kill -9}.
+ */
+final class ServiceProcess {
+
+    /** Start-up takes 5-15 s on a small machine; leave room for a loaded one. */
+    static final Duration START_DEADLINE = Duration.ofSeconds(60);
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final String name;
+    private final int port;
+    private final Path log;
+    private final Process process;
+
+    private ServiceProcess(String name, int port, Path log, Process process) {
+        this.name = name;
+        this.port = port;
+        this.log = log;
+        this.process = process;
+    }
+
+    /** Launches the jar without waiting for it; see {@link #awaitHealthy()}. */
+    static ServiceProcess launch(String name, Path folder, Map<String, String> env) {
+        String jar = System.getProperty("service.jar");
+        if (jar == null || !Files.isRegularFile(Path.of(jar))) {
+            throw new IllegalStateException("system property service.jar must name the packaged jar (run through "
+                    + "maven-failsafe after package), got " + jar);
+        }
+        int port = freePort();
+        Path log = folder.resolve(name + ".log");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder builder = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-jar", jar)
+                .directory(folder.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        // Only what the test says: no INGEST_* or PORT leaking in from the environment of the build.
+        builder.environment().keySet().removeIf(key -> key.startsWith("INGEST_") || key.equals("PORT"));
+        builder.environment().putAll(env);
+        builder.environment().put("PORT", String.valueOf(port));
+        try {
+            Process process = builder.start();
+            // Should the test JVM end without its @AfterEach running, the child must not outlive it.
+            Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
+            return new ServiceProcess(name, port, log, process);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Waits until {@code GET /health} answers 200; fails at once if the process exits instead. */
+    ServiceProcess awaitHealthy() {
+        long deadline = System.nanoTime() + START_DEADLINE.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new AssertionError(name + " exited with code " + process.exitValue()
+                        + " before answering /health; its output:\n" + output());
+            }
+            if (healthStatus() == 200) {
+                return this;
+            }
+            pause(Duration.ofMillis(200));
+        }
+        throw new AssertionError(name + " did not answer /health with 200 within " + START_DEADLINE
+                + "; its output:\n" + output());
+    }
+
+    /** The status of {@code GET /health}, or -1 when nothing answers. */
+    int healthStatus() {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(uri("/health")).timeout(Duration.ofSeconds(2)).GET().build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    /** SIGKILL, then waits until the process is gone (and its file lock with it). */
+    void kill() {
+        process.destroyForcibly();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                throw new AssertionError(name + " (pid " + process.pid() + ") survived SIGKILL for 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Waits for the process to end on its own; returns its exit code, or null if it still runs at the deadline. */
+    Integer awaitExit(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    String name() {
+        return name;
+    }
+
+    String output() {
+        try {
+            return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "(no output)";
+        } catch (IOException e) {
+            return "(output unreadable: " + e + ")";
+        }
+    }
+
+    static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The children of one test: prints their output when the test fails, and kills every one of
+     * them after each test, passed or failed. Register with {@code @RegisterExtension}.
+     */
+    static final class Children implements AfterTestExecutionCallback, AfterEachCallback {
+
+        private final List<ServiceProcess> started = new ArrayList<>();
+
+        ServiceProcess launch(String name, Path folder, Map<String, String> env) {
+            ServiceProcess child = ServiceProcess.launch(name, folder, env);
+            synchronized (started) {
+                started.add(child);
+            }
+            return child;
+        }
+
+        /** Launches and waits for {@code /health}. */
+        ServiceProcess start(String name, Path folder, Map<String, String> env) {
+            return launch(name, folder, env).awaitHealthy();
+        }
+
+        static Map<String, String> env(Path folder, String... keyValues) {
+            Map<String, String> env = new HashMap<>();
+            env.put("INGEST_DB_URL", "jdbc:h2:file:" + folder.toAbsolutePath().resolve("ingest"));
+            for (int i = 0; i < keyValues.length; i += 2) {
+                env.put(keyValues[i], keyValues[i + 1]);
+            }
+            return env;
+        }
+
+        @Override
+        public void afterTestExecution(ExtensionContext context) {
+            if (context.getExecutionException().isEmpty()) {
+                return;
+            }
+            synchronized (started) {
+                for (ServiceProcess child : started) {
+                    System.err.printf("%n===== output of %s (port %d, %s) =====%n%s%n===== end of %s =====%n",
+                            child.name, child.port, child.isAlive() ? "running" : "ended", child.output(), child.name);
+                }
+            }
+        }
+
+        @Override
+        public void afterEach(ExtensionContext context) {
+            synchronized (started) {
+                for (ServiceProcess child : started) {
+                    if (child.isAlive()) {
+                        child.process.destroyForcibly();
+                    }
+                }
+                for (ServiceProcess child : started) {
+                    try {
+                        child.process.waitFor(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                started.clear();
+            }
+        }
+    }
+}
