@@ -6,7 +6,7 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.ingestion.store.QueueStore;
+import dev.ingestion.store.SettingsStore;
 
 /**
  * Every instance of a deployment must share one interval and one batch size, or the rate limit
@@ -17,7 +17,7 @@ final class DeploymentGuard {
 
     private static final Logger log = LoggerFactory.getLogger(DeploymentGuard.class);
 
-    DeploymentGuard(QueueStore store, IngestSettings settings) {
+    DeploymentGuard(SettingsStore store, IngestSettings settings) {
         Map<String, String> mine = new LinkedHashMap<>();
         mine.put("interval", settings.interval().toString());
         mine.put("batch_size", Integer.toString(settings.batchSize()));

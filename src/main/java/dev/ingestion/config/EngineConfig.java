@@ -25,8 +25,11 @@ import dev.ingestion.dispatch.DispatcherLoop;
 import dev.ingestion.ingest.IngestLimits;
 import dev.ingestion.ingest.Ingestions;
 import dev.ingestion.status.StatusTiming;
+import dev.ingestion.store.DatabaseClock;
 import dev.ingestion.store.Dialect;
+import dev.ingestion.store.QueueReads;
 import dev.ingestion.store.QueueStore;
+import dev.ingestion.store.SettingsStore;
 import dev.ingestion.upstream.SimulatedUpstream;
 import dev.ingestion.upstream.Upstream;
 
@@ -36,9 +39,10 @@ class EngineConfig {
 
     private static final Logger log = LoggerFactory.getLogger(EngineConfig.class);
 
+    /** One time source decides slots: this JVM's clock for the embedded store, the server's for PostgreSQL. */
     @Bean
-    Clock clock() {
-        return Clock.systemUTC();
+    Clock clock(Dialect dialect, DataSource dataSource) {
+        return dialect.singleProcess() ? Clock.systemUTC() : new DatabaseClock(dataSource, dialect);
     }
 
     @Bean
@@ -71,8 +75,15 @@ class EngineConfig {
     }
 
     @Bean
-    DeploymentGuard deploymentGuard(QueueStore store, IngestSettings settings) {
-        return new DeploymentGuard(store, settings);
+    @DependsOnDatabaseInitialization
+    QueueReads queueReads(DataSource dataSource) {
+        return new QueueReads(dataSource);
+    }
+
+    @Bean
+    @DependsOnDatabaseInitialization
+    DeploymentGuard deploymentGuard(DataSource dataSource, IngestSettings settings) {
+        return new DeploymentGuard(new SettingsStore(dataSource), settings);
     }
 
     @Bean(destroyMethod = "shutdownNow")

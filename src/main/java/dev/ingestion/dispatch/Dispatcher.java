@@ -52,8 +52,7 @@ public final class Dispatcher {
     }
 
     public Claim runOnce() {
-        Instant now = clock.instant();
-        Claim claim = store.claim(now, interval, owner, now.plus(lease));
+        Claim claim = store.claim(clock::instant, interval, owner, lease);
         if (claim instanceof Claim.Started started) {
             launch(started.batch());
         }

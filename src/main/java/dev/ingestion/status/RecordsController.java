@@ -12,7 +12,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import dev.ingestion.store.IngestionRow;
-import dev.ingestion.store.QueueStore;
+import dev.ingestion.store.QueueReads;
 import dev.ingestion.store.StoredRecord;
 import dev.ingestion.web.ApiException;
 import io.swagger.v3.oas.annotations.Operation;
@@ -26,9 +26,9 @@ class RecordsController {
 
     static final int MAX_LIMIT = 1000;
 
-    private final QueueStore store;
+    private final QueueReads store;
 
-    RecordsController(QueueStore store) {
+    RecordsController(QueueReads store) {
         this.store = store;
     }
 

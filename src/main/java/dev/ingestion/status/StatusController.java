@@ -16,7 +16,7 @@ import org.springframework.web.bind.annotation.RestController;
 import dev.ingestion.ingest.Priority;
 import dev.ingestion.store.BatchRow;
 import dev.ingestion.store.IngestionRow;
-import dev.ingestion.store.QueueStore;
+import dev.ingestion.store.QueueReads;
 import dev.ingestion.web.ApiException;
 import io.swagger.v3.oas.annotations.Operation;
 import jakarta.servlet.http.HttpServletResponse;
@@ -30,12 +30,12 @@ import tools.jackson.databind.json.JsonMapper;
 @RestController
 class StatusController {
 
-    private final QueueStore store;
+    private final QueueReads store;
     private final Clock clock;
     private final Duration interval;
     private final Duration latency;
 
-    StatusController(QueueStore store, Clock clock, StatusTiming timing) {
+    StatusController(QueueReads store, Clock clock, StatusTiming timing) {
         this.store = store;
         this.clock = clock;
         this.interval = timing.interval();

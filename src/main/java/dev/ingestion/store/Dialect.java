@@ -47,6 +47,14 @@ public enum Dialect {
     }
 
     /**
+     * The server's wall-clock time now: not the start of the transaction (PostgreSQL's
+     * CURRENT_TIMESTAMP), since a claim reads it after waiting for the limiter's lock.
+     */
+    public String currentTimeSql() {
+        return this == POSTGRES ? "clock_timestamp()" : "CURRENT_TIMESTAMP(6)";
+    }
+
+    /**
      * Whether this process is the only one using the store. Then a batch left triggered by a
      * previous run has no live runner and can start again at once, without waiting for its lease.
      */

@@ -1,20 +1,14 @@
 package dev.ingestion.store;
 
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.Consumer;
-import java.util.stream.Collectors;
+import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
@@ -33,7 +27,6 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class QueueStore {
 
     private static final String TRIGGERED = "triggered";
-    private static final String COMPLETED = "completed";
     private static final String FETCHED = "fetched";
     /** About 4 KB of packed ids per chunk row, rounded down to whole batches. */
     private static final int IDS_PER_CHUNK = 1024;
@@ -41,9 +34,11 @@ public class QueueStore {
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate batchJdbc;
     private final TransactionTemplate tx;
+    private final QueueReads reads;
 
     public QueueStore(DataSource dataSource) {
         this.jdbc = JdbcClient.create(dataSource);
+        this.reads = new QueueReads(dataSource);
         this.batchJdbc = new NamedParameterJdbcTemplate(dataSource);
         this.tx = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
     }
@@ -73,7 +68,7 @@ public class QueueStore {
                     .param("chunkSize", chunkSize)
                     .param("idCount", ids.length)
                     .param("batchCount", batchCount)
-                    .param("createdAt", ts(createdAt))
+                    .param("createdAt", Sql.ts(createdAt))
                     .update();
             batchJdbc.batchUpdate("""
                     INSERT INTO ingestion_chunk (ingestion_id, chunk_no, ids) VALUES (:ingestion, :no, :ids)
@@ -84,15 +79,20 @@ public class QueueStore {
     // ---- dispatch -------------------------------------------------------------------------
 
     /**
-     * Takes the rate limiter's slot at {@code now} if it is open and a batch waits. The batch is
-     * the first by (priority, ingestion sequence, batch index) among waiting batches and
-     * triggered batches whose lease has run out; a re-run keeps its place in that order.
+     * Takes the rate limiter's slot if it is open and a batch waits. The batch is the first by
+     * (priority, ingestion sequence, batch index) among waiting batches and triggered batches
+     * whose lease has run out; a re-run keeps its place in that order.
+     *
+     * @param clock read once, inside the transaction and after the limiter row is locked, so the
+     *     start recorded is when the slot was really taken, however long the lock took to get
      */
-    public Claim claim(Instant now, Duration interval, String owner, Instant leaseUntil) {
+    public Claim claim(Supplier<Instant> clock, Duration interval, String owner, Duration lease) {
         return tx.execute(status -> {
             Instant lastStart = jdbc.sql("SELECT last_start FROM rate_limiter WHERE id = 1 FOR UPDATE")
-                    .query((rs, n) -> instant(rs, "last_start"))
+                    .query((rs, n) -> Sql.instant(rs, "last_start"))
                     .single();
+            Instant now = clock.get();
+            Instant leaseUntil = now.plus(lease);
             Instant slot = lastStart.plus(interval);
             if (now.isBefore(slot)) {
                 return new Claim.NotBefore(slot);
@@ -104,7 +104,7 @@ public class QueueStore {
                     ORDER BY i.priority, i.seq, b.idx
                     LIMIT 1
                     """)
-                    .param("now", ts(now))
+                    .param("now", Sql.ts(now))
                     .query((rs, n) -> new Candidate(rs.getObject("ingestion_id", UUID.class), rs.getInt("idx"),
                             rs.getInt("attempts"), rs.getInt("priority"), rs.getLong("seq")))
                     .optional();
@@ -131,7 +131,7 @@ public class QueueStore {
                 startFresh(pick, now, owner, leaseUntil);
             }
             int attempt = pick.attempts() + 1;
-            jdbc.sql("UPDATE rate_limiter SET last_start = :now WHERE id = 1").param("now", ts(now)).update();
+            jdbc.sql("UPDATE rate_limiter SET last_start = :now WHERE id = 1").param("now", Sql.ts(now)).update();
             jdbc.sql("""
                     INSERT INTO batch_start (ingestion_id, idx, attempt, started_at, owner)
                     VALUES (:ingestion, :idx, :attempt, :now, :owner)
@@ -139,7 +139,7 @@ public class QueueStore {
                     .param("ingestion", pick.ingestionId())
                     .param("idx", pick.index())
                     .param("attempt", attempt)
-                    .param("now", ts(now))
+                    .param("now", Sql.ts(now))
                     .param("owner", owner)
                     .update();
             return new Claim.Started(new ClaimedBatch(pick.ingestionId(), pick.index(), attempt, now,
@@ -154,9 +154,9 @@ public class QueueStore {
                 """)
                 .param("ingestion", pick.ingestionId())
                 .param("idx", pick.index())
-                .param("now", ts(now))
+                .param("now", Sql.ts(now))
                 .param("owner", owner)
-                .param("leaseUntil", ts(leaseUntil))
+                .param("leaseUntil", Sql.ts(leaseUntil))
                 .update();
         jdbc.sql("""
                 UPDATE ingestion SET next_batch = next_batch + 1, waiting = (next_batch + 1 < batch_count)
@@ -173,14 +173,14 @@ public class QueueStore {
                 """)
                 .param("ingestion", pick.ingestionId())
                 .param("idx", pick.index())
-                .param("now", ts(now))
+                .param("now", Sql.ts(now))
                 .param("owner", owner)
-                .param("leaseUntil", ts(leaseUntil))
+                .param("leaseUntil", Sql.ts(leaseUntil))
                 .update();
     }
 
     private List<ClaimedBatch.Item> pendingItems(UUID ingestionId, int index) {
-        IngestionRow ingestion = findIngestion(ingestionId).orElseThrow();
+        IngestionRow ingestion = reads.findIngestion(ingestionId).orElseThrow();
         int from = ingestion.batchStart(index);
         int to = ingestion.batchEnd(index);
         int chunkNo = from / ingestion.chunkSize();
@@ -240,7 +240,7 @@ public class QueueStore {
                         .param("position", position)
                         .param("state", FETCHED)
                         .param("data", data)
-                        .param("now", ts(now))
+                        .param("now", Sql.ts(now))
                         .update();
             } catch (DuplicateKeyException alreadyStored) {
                 return false;
@@ -252,7 +252,7 @@ public class QueueStore {
     /** Completes a batch whose records are all stored (a re-run that found nothing left to fetch). */
     public boolean completeIfAllStored(UUID ingestionId, int index, Instant now) {
         return Boolean.TRUE.equals(tx.execute(status -> {
-            IngestionRow ingestion = findIngestion(ingestionId).orElseThrow();
+            IngestionRow ingestion = reads.findIngestion(ingestionId).orElseThrow();
             int from = ingestion.batchStart(index);
             int to = ingestion.batchEnd(index);
             if (storedPositions(ingestionId, from, to).size() < to - from) {
@@ -264,7 +264,7 @@ public class QueueStore {
                     """)
                     .param("ingestion", ingestionId)
                     .param("idx", index)
-                    .param("now", ts(now))
+                    .param("now", Sql.ts(now))
                     .update();
             if (updated == 1) {
                 jdbc.sql("UPDATE ingestion SET completed_batches = completed_batches + 1 WHERE id = :ingestion")
@@ -284,7 +284,7 @@ public class QueueStore {
                 .param("ingestion", ingestionId)
                 .param("idx", index)
                 .param("owner", owner)
-                .param("leaseUntil", ts(leaseUntil))
+                .param("leaseUntil", Sql.ts(leaseUntil))
                 .update() == 1;
     }
 
@@ -303,146 +303,6 @@ public class QueueStore {
     /** Frees every lease: only for a store that this process alone can use. */
     public int releaseAllLeases() {
         return jdbc.sql("UPDATE batch SET lease_owner = NULL, lease_until = NULL WHERE status = 'triggered'").update();
-    }
-
-    // ---- reads ----------------------------------------------------------------------------
-
-    public Optional<IngestionRow> findIngestion(UUID id) {
-        return jdbc.sql("""
-                SELECT id, seq, priority, batch_size, chunk_size, id_count, batch_count, next_batch,
-                       completed_batches, created_at
-                FROM ingestion WHERE id = :id
-                """)
-                .param("id", id)
-                .query((rs, n) -> new IngestionRow(rs.getObject("id", UUID.class), rs.getLong("seq"),
-                        rs.getInt("priority"), rs.getInt("batch_size"), rs.getInt("chunk_size"), rs.getInt("id_count"),
-                        rs.getInt("batch_count"), rs.getInt("next_batch"), rs.getInt("completed_batches"),
-                        instant(rs, "created_at")))
-                .optional();
-    }
-
-    /** The batches of an ingestion that have started, in batch order. */
-    public List<BatchRow> startedBatches(UUID ingestionId) {
-        return jdbc.sql("""
-                SELECT idx, status, attempts, started_at, last_started_at, completed_at
-                FROM batch WHERE ingestion_id = :ingestion ORDER BY idx
-                """)
-                .param("ingestion", ingestionId)
-                .query((rs, n) -> new BatchRow(rs.getInt("idx"), COMPLETED.equals(rs.getString("status")),
-                        rs.getInt("attempts"), instant(rs, "started_at"), instant(rs, "last_started_at"),
-                        instant(rs, "completed_at")))
-                .list();
-    }
-
-    /** Hands the ingestion's ids to {@code sink} in request order, one chunk at a time. */
-    public void forEachIdChunk(IngestionRow ingestion, int fromPosition, int toPosition, Consumer<int[]> sink) {
-        if (fromPosition >= toPosition) {
-            return;
-        }
-        int firstChunk = fromPosition / ingestion.chunkSize();
-        int lastChunk = (toPosition - 1) / ingestion.chunkSize();
-        jdbc.sql("""
-                SELECT ids FROM ingestion_chunk
-                WHERE ingestion_id = :ingestion AND chunk_no >= :first AND chunk_no <= :last
-                ORDER BY chunk_no
-                """)
-                .param("ingestion", ingestion.id())
-                .param("first", firstChunk)
-                .param("last", lastChunk)
-                .query((ResultSet rs) -> sink.accept(IdCodec.decode(rs.getBytes("ids"))));
-    }
-
-    /** The stored records of positions {@code [from, to)}, by position. */
-    public Map<Integer, StoredRecord> records(UUID ingestionId, int from, int to) {
-        return jdbc.sql("""
-                SELECT position, state, data, fetched_at FROM record
-                WHERE ingestion_id = :ingestion AND position >= :from AND position < :to
-                """)
-                .param("ingestion", ingestionId)
-                .param("from", from)
-                .param("to", to)
-                .query((rs, n) -> new StoredRecord(rs.getInt("position"), rs.getString("state"), rs.getString("data"),
-                        instant(rs, "fetched_at")))
-                .stream()
-                .collect(Collectors.toMap(StoredRecord::position, r -> r));
-    }
-
-    /**
-     * How many batches will start before the first waiting batch of an ingestion: the waiting
-     * batches of every ingestion ahead of it, plus the batches waiting for a re-run (its own
-     * among them) that come before it in the order. Two range scans of the queue index rather
-     * than one OR, which neither backend can turn into an index range.
-     */
-    public long batchesAhead(IngestionRow ingestion, Instant now) {
-        return jdbc.sql("""
-                SELECT
-                  (SELECT COALESCE(SUM(batch_count - next_batch), 0) FROM ingestion
-                   WHERE waiting = TRUE AND priority < :priority)
-                + (SELECT COALESCE(SUM(batch_count - next_batch), 0) FROM ingestion
-                   WHERE waiting = TRUE AND priority = :priority AND seq < :seq)
-                + (SELECT COUNT(*) FROM batch b JOIN ingestion i ON i.id = b.ingestion_id
-                   WHERE b.status = 'triggered' AND (b.lease_until IS NULL OR b.lease_until < :now)
-                     AND (i.priority < :priority OR (i.priority = :priority AND i.seq <= :seq)))
-                """)
-                .param("priority", ingestion.priority())
-                .param("seq", ingestion.seq())
-                .param("now", ts(now))
-                .query(Long.class)
-                .single();
-    }
-
-    public Instant lastStart() {
-        return jdbc.sql("SELECT last_start FROM rate_limiter WHERE id = 1")
-                .query((rs, n) -> instant(rs, "last_start"))
-                .single();
-    }
-
-    /** The start log, oldest first. */
-    public List<BatchStart> starts() {
-        return jdbc.sql("SELECT ingestion_id, idx, attempt, started_at, owner FROM batch_start ORDER BY seq")
-                .query((rs, n) -> new BatchStart(rs.getObject("ingestion_id", UUID.class), rs.getInt("idx"),
-                        rs.getInt("attempt"), instant(rs, "started_at"), rs.getString("owner")))
-                .list();
-    }
-
-    public boolean reachable() {
-        return jdbc.sql("SELECT 1").query(Integer.class).single() == 1;
-    }
-
-    // ---- deployment settings --------------------------------------------------------------
-
-    public Map<String, String> deploymentSettings() {
-        return jdbc.sql("SELECT name, setting_value FROM deployment_setting")
-                .query((rs, n) -> Map.entry(rs.getString("name"), rs.getString("setting_value")))
-                .stream()
-                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
-    }
-
-    /** Records the values in force; a value already present is replaced. */
-    public void saveDeploymentSettings(Map<String, String> settings) {
-        tx.executeWithoutResult(status -> settings.forEach((name, value) -> {
-            int updated = jdbc.sql("UPDATE deployment_setting SET setting_value = :value WHERE name = :name")
-                    .param("name", name)
-                    .param("value", value)
-                    .update();
-            if (updated == 0) {
-                jdbc.sql("INSERT INTO deployment_setting (name, setting_value) VALUES (:name, :value)")
-                        .param("name", name)
-                        .param("value", value)
-                        .update();
-            }
-        }));
-    }
-
-    // ---- helpers --------------------------------------------------------------------------
-
-    private static OffsetDateTime ts(Instant instant) {
-        return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
-    }
-
-    private static Instant instant(ResultSet rs, String column) throws SQLException {
-        OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
-        return value == null ? null : value.toInstant();
     }
 
     private record Candidate(UUID ingestionId, int index, int attempts, int priority, long seq) {

@@ -43,7 +43,7 @@ import org.springframework.test.context.DynamicPropertySource;
 import dev.ingestion.api.ApiClient.Reply;
 import dev.ingestion.dispatch.Dispatcher;
 import dev.ingestion.store.BatchStart;
-import dev.ingestion.store.QueueStore;
+import dev.ingestion.store.QueueReads;
 import dev.ingestion.support.FakeClock;
 import tools.jackson.databind.JsonNode;
 
@@ -129,7 +129,7 @@ class IngestApiTest {
         awaitCompleted(api, single, 0);
         single.waiting = 0;
 
-        assertThat(context.getBean(QueueStore.class).starts()).extracting(BatchStart::startedAt).containsExactly(T0, T1);
+        assertThat(context.getBean(QueueReads.class).starts()).extracting(BatchStart::startedAt).containsExactly(T0, T1);
     }
 
     @BeforeEach

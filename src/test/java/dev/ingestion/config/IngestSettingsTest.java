@@ -18,7 +18,7 @@ import org.springframework.boot.diagnostics.FailureAnalysis;
 
 import com.zaxxer.hikari.HikariDataSource;
 
-import dev.ingestion.store.QueueStore;
+import dev.ingestion.store.SettingsStore;
 import dev.ingestion.support.TestStores;
 
 class IngestSettingsTest {
@@ -57,7 +57,7 @@ class IngestSettingsTest {
     @Test
     void anInstanceWithAnotherIntervalOrBatchSizeThanTheStoresIsRefused() {
         try (HikariDataSource dataSource = TestStores.h2(folder)) {
-            QueueStore store = new QueueStore(dataSource);
+            SettingsStore store = new SettingsStore(dataSource);
             new DeploymentGuard(store, bind(Map.of()));
             new DeploymentGuard(store, bind(Map.of("ingest.interval", "5")));
 

@@ -20,6 +20,7 @@ import dev.ingestion.ingest.Priority;
 import dev.ingestion.store.BatchRow;
 import dev.ingestion.store.BatchStart;
 import dev.ingestion.store.Claim;
+import dev.ingestion.store.QueueReads;
 import dev.ingestion.store.QueueStore;
 import dev.ingestion.support.FakeClock;
 import dev.ingestion.support.ManualUpstream;
@@ -36,6 +37,7 @@ abstract class DispatcherContract {
 
     HikariDataSource dataSource;
     QueueStore store;
+    QueueReads reads;
     FakeClock clock;
     ManualUpstream upstream;
     Dispatcher dispatcher;
@@ -47,6 +49,7 @@ abstract class DispatcherContract {
     void setUp() {
         dataSource = newDataSource();
         store = new QueueStore(dataSource);
+        reads = new QueueReads(dataSource);
         clock = new FakeClock(T0);
         upstream = new ManualUpstream();
         dispatcher = dispatcher("instance-1", upstream);
@@ -164,9 +167,9 @@ abstract class DispatcherContract {
         clock.set(at(1));
         fetches.get(0).succeed();
         fetches.get(2).succeed();
-        assertThat(store.startedBatches(id)).singleElement().satisfies(row -> assertThat(row.completed()).isFalse());
+        assertThat(reads.startedBatches(id)).singleElement().satisfies(row -> assertThat(row.completed()).isFalse());
         fetches.get(1).succeed();
-        assertThat(store.startedBatches(id)).singleElement().satisfies(row -> {
+        assertThat(reads.startedBatches(id)).singleElement().satisfies(row -> {
             assertThat(row.completed()).isTrue();
             assertThat(row.startedAt()).isEqualTo(at(0));
             assertThat(row.completedAt()).isEqualTo(at(1));
@@ -190,13 +193,13 @@ abstract class DispatcherContract {
         assertThat(drain()).containsExactly("T5 [1, 3]", "T10 [4]", "T15 [5]");
         afterRestart.completeAll();
 
-        List<BatchRow> batches = store.startedBatches(first);
+        List<BatchRow> batches = reads.startedBatches(first);
         assertThat(batches.get(0).completed()).isTrue();
         assertThat(batches.get(0).attempts()).isEqualTo(2);
         assertThat(batches.get(0).startedAt()).as("first start kept").isEqualTo(at(0));
         assertThat(batches.get(0).lastStartedAt()).isEqualTo(at(5));
-        assertThat(store.records(first, 0, 4)).hasSize(4);
-        assertThat(store.starts()).extracting(BatchStart::ingestionId, BatchStart::index, BatchStart::attempt)
+        assertThat(reads.records(first, 0, 4)).hasSize(4);
+        assertThat(reads.starts()).extracting(BatchStart::ingestionId, BatchStart::index, BatchStart::attempt)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(first, 0, 1),
                         org.assertj.core.groups.Tuple.tuple(first, 0, 2), org.assertj.core.groups.Tuple.tuple(first, 1, 1),
                         org.assertj.core.groups.Tuple.tuple(later, 0, 1));
@@ -230,8 +233,8 @@ abstract class DispatcherContract {
         assertThat(otherUpstream.fetchedIds()).containsExactly(1, 2, 3);
         otherUpstream.completeAll();
         upstream.completeAll(); // the slow first run finishing late stores nothing twice
-        assertThat(store.startedBatches(id)).singleElement().satisfies(row -> assertThat(row.completed()).isTrue());
-        assertThat(store.records(id, 0, 3)).hasSize(3);
+        assertThat(reads.startedBatches(id)).singleElement().satisfies(row -> assertThat(row.completed()).isTrue());
+        assertThat(reads.records(id, 0, 3)).hasSize(3);
     }
 
     @Test
@@ -245,7 +248,7 @@ abstract class DispatcherContract {
         assertThat(dispatcher.inFlight()).isZero();
         assertThat(drain()).containsExactly("T5 [2]");
         upstream.completeAll();
-        assertThat(store.startedBatches(id)).singleElement().satisfies(row -> assertThat(row.completed()).isTrue());
+        assertThat(reads.startedBatches(id)).singleElement().satisfies(row -> assertThat(row.completed()).isTrue());
     }
 
     @Test
@@ -259,6 +262,6 @@ abstract class DispatcherContract {
         assertThat(starts.get(341)).isEqualTo("T1705 [1024, 1025, 1026]");
         assertThat(starts.get(342)).isEqualTo("T1710 [1027, 1028, 1029]");
         assertThat(starts.get(1033)).isEqualTo("T5165 [3100]");
-        assertThat(store.findIngestion(id).orElseThrow().completedBatches()).isEqualTo(1034);
+        assertThat(reads.findIngestion(id).orElseThrow().completedBatches()).isEqualTo(1034);
     }
 }

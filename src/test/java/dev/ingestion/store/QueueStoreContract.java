@@ -25,6 +25,7 @@ import com.zaxxer.hikari.HikariDataSource;
 abstract class QueueStoreContract {
 
     static final Duration INTERVAL = Duration.ofSeconds(5);
+    static final Duration LEASE = Duration.ofSeconds(30);
     static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
     static final int HIGH = 0;
     static final int MEDIUM = 1;
@@ -32,6 +33,8 @@ abstract class QueueStoreContract {
 
     HikariDataSource dataSource;
     QueueStore store;
+    QueueReads reads;
+    SettingsStore settings;
 
     abstract HikariDataSource newDataSource();
 
@@ -39,6 +42,8 @@ abstract class QueueStoreContract {
     void setUp() {
         dataSource = newDataSource();
         store = new QueueStore(dataSource);
+        reads = new QueueReads(dataSource);
+        settings = new SettingsStore(dataSource);
     }
 
     @AfterEach
@@ -53,7 +58,7 @@ abstract class QueueStoreContract {
     }
 
     ClaimedBatch claimAt(Instant now) {
-        Claim claim = store.claim(now, INTERVAL, "owner", now.plusSeconds(30));
+        Claim claim = store.claim(() -> now, INTERVAL, "owner", LEASE);
         assertThat(claim).isInstanceOf(Claim.Started.class);
         return ((Claim.Started) claim).batch();
     }
@@ -63,25 +68,25 @@ abstract class QueueStoreContract {
         int[] ids = IntStream.range(0, 2500).map(i -> 1_000_000_007 - i).toArray();
         UUID id = insert(LOW, ids);
 
-        IngestionRow row = store.findIngestion(id).orElseThrow();
+        IngestionRow row = reads.findIngestion(id).orElseThrow();
         assertThat(row.idCount()).isEqualTo(2500);
         assertThat(row.batchCount()).isEqualTo(834);
         assertThat(row.priority()).isEqualTo(LOW);
         assertThat(row.createdAt()).isEqualTo(T0);
         List<Integer> read = new ArrayList<>();
-        store.forEachIdChunk(row, 0, row.idCount(), chunk -> IntStream.of(chunk).forEach(read::add));
+        reads.forEachIdChunk(row, 0, row.idCount(), chunk -> IntStream.of(chunk).forEach(read::add));
         assertThat(read).containsExactlyElementsOf(IntStream.of(ids).boxed().toList());
     }
 
     @Test
     void anUnknownIngestionIsNotFound() {
-        assertThat(store.findIngestion(UUID.randomUUID())).isEmpty();
+        assertThat(reads.findIngestion(UUID.randomUUID())).isEmpty();
     }
 
     @Test
     void ingestionsTakeIncreasingSequenceNumbersInCreationOrder() {
-        long first = store.findIngestion(insert(LOW, 1)).orElseThrow().seq();
-        long second = store.findIngestion(insert(HIGH, 1)).orElseThrow().seq();
+        long first = reads.findIngestion(insert(LOW, 1)).orElseThrow().seq();
+        long second = reads.findIngestion(insert(HIGH, 1)).orElseThrow().seq();
         assertThat(second).isGreaterThan(first);
     }
 
@@ -97,17 +102,18 @@ abstract class QueueStoreContract {
                     + "#" + batch.index());
         }
         assertThat(order).containsExactly("high#0", "medium#0", "medium#1", "low#0");
-        assertThat(store.claim(T0.plus(INTERVAL.multipliedBy(4)), INTERVAL, "owner", T0)).isEqualTo(new Claim.Idle());
+        assertThat(store.claim(() -> T0.plus(INTERVAL.multipliedBy(4)), INTERVAL, "owner", LEASE)).isEqualTo(new Claim.Idle());
     }
 
     @Test
     void aClaimBeforePreviousStartPlusIntervalIsRefusedWithTheSlotTime() {
         insert(MEDIUM, 1, 2, 3, 4);
         claimAt(T0);
-        assertThat(store.claim(T0.plusMillis(4_999), INTERVAL, "owner", T0)).isEqualTo(new Claim.NotBefore(T0.plusSeconds(5)));
-        assertThat(store.lastStart()).isEqualTo(T0);
+        assertThat(store.claim(() -> T0.plusMillis(4_999), INTERVAL, "owner", LEASE))
+                .isEqualTo(new Claim.NotBefore(T0.plusSeconds(5)));
+        assertThat(reads.lastStart()).isEqualTo(T0);
         assertThat(claimAt(T0.plusSeconds(5)).pending()).extracting(ClaimedBatch.Item::id).containsExactly(4);
-        assertThat(store.lastStart()).isEqualTo(T0.plusSeconds(5));
+        assertThat(reads.lastStart()).isEqualTo(T0.plusSeconds(5));
     }
 
     @Test
@@ -123,7 +129,7 @@ abstract class QueueStoreContract {
                 Callable<Claim> claim = () -> {
                     ready.countDown();
                     ready.await();
-                    return store.claim(T0, INTERVAL, owner, T0.plusSeconds(30));
+                    return store.claim(() -> T0, INTERVAL, owner, LEASE);
                 };
                 claims.add(pool.submit(claim));
             }
@@ -133,7 +139,7 @@ abstract class QueueStoreContract {
             }
             assertThat(results).filteredOn(Claim.Started.class::isInstance).hasSize(1);
             assertThat(results).filteredOn(Claim.NotBefore.class::isInstance).hasSize(threads - 1);
-            assertThat(store.starts()).hasSize(1);
+            assertThat(reads.starts()).hasSize(1);
         } finally {
             pool.shutdownNow();
         }
@@ -148,15 +154,15 @@ abstract class QueueStoreContract {
         assertThat(store.saveRecord(id, 0, 1, "{\"id\":5}", T0.plusSeconds(1))).isFalse();
         assertThat(store.saveRecord(id, 0, 2, "{\"id\":6}", T0.plusSeconds(2))).isTrue();
 
-        Map<Integer, StoredRecord> records = store.records(id, 0, 3);
+        Map<Integer, StoredRecord> records = reads.records(id, 0, 3);
         assertThat(records).hasSize(3);
         assertThat(records.get(0).data()).isEqualTo("{\"id\":5}");
         assertThat(records.get(2).state()).isEqualTo("fetched");
         assertThat(records.get(2).fetchedAt()).isEqualTo(T0.plusSeconds(2));
-        BatchRow batch = store.startedBatches(id).get(0);
+        BatchRow batch = reads.startedBatches(id).get(0);
         assertThat(batch.completed()).isTrue();
         assertThat(batch.completedAt()).isEqualTo(T0.plusSeconds(2));
-        assertThat(store.findIngestion(id).orElseThrow().completedBatches()).isEqualTo(1);
+        assertThat(reads.findIngestion(id).orElseThrow().completedBatches()).isEqualTo(1);
     }
 
     @Test
@@ -174,9 +180,9 @@ abstract class QueueStoreContract {
     @Test
     void aBatchWithALiveLeaseIsNotTakenAndAnExpiredOneIs() {
         insert(MEDIUM, 1);
-        store.claim(T0, INTERVAL, "a", T0.plusSeconds(30));
-        assertThat(store.claim(T0.plusSeconds(29), INTERVAL, "b", T0.plusSeconds(59))).isEqualTo(new Claim.Idle());
-        Claim takeover = store.claim(T0.plusSeconds(31), INTERVAL, "b", T0.plusSeconds(61));
+        store.claim(() -> T0, INTERVAL, "a", LEASE);
+        assertThat(store.claim(() -> T0.plusSeconds(29), INTERVAL, "b", LEASE)).isEqualTo(new Claim.Idle());
+        Claim takeover = store.claim(() -> T0.plusSeconds(31), INTERVAL, "b", LEASE);
         assertThat(takeover).isInstanceOf(Claim.Started.class);
         assertThat(store.renewLease(((Claim.Started) takeover).batch().ingestionId(), 0, "a", T0.plusSeconds(90)))
                 .as("the old owner cannot take its lease back").isFalse();
@@ -202,20 +208,20 @@ abstract class QueueStoreContract {
     }
 
     private long ahead(UUID id) {
-        return store.batchesAhead(store.findIngestion(id).orElseThrow(), T0.plusSeconds(1));
+        return reads.batchesAhead(reads.findIngestion(id).orElseThrow(), T0.plusSeconds(1));
     }
 
     @Test
     void deploymentSettingsAreRecordedAndReplaced() {
-        assertThat(store.deploymentSettings()).isEmpty();
-        store.saveDeploymentSettings(Map.of("interval", "PT5S", "batch_size", "3"));
-        store.saveDeploymentSettings(Map.of("interval", "PT1S"));
-        assertThat(store.deploymentSettings()).containsExactlyInAnyOrderEntriesOf(
+        assertThat(settings.deploymentSettings()).isEmpty();
+        settings.saveDeploymentSettings(Map.of("interval", "PT5S", "batch_size", "3"));
+        settings.saveDeploymentSettings(Map.of("interval", "PT1S"));
+        assertThat(settings.deploymentSettings()).containsExactlyInAnyOrderEntriesOf(
                 Map.of("interval", "PT1S", "batch_size", "3"));
     }
 
     @Test
     void theStoreAnswersWhenReachable() {
-        assertThat(store.reachable()).isTrue();
+        assertThat(reads.reachable()).isTrue();
     }
 }

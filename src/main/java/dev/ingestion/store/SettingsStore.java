@@ -1,0 +1,45 @@
+package dev.ingestion.store;
+
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import javax.sql.DataSource;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** The values every instance of a deployment must share, kept beside the queue they govern. */
+public class SettingsStore {
+
+    private final JdbcClient jdbc;
+    private final TransactionTemplate tx;
+
+    public SettingsStore(DataSource dataSource) {
+        this.jdbc = JdbcClient.create(dataSource);
+        this.tx = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+    }
+
+    public Map<String, String> deploymentSettings() {
+        return jdbc.sql("SELECT name, setting_value FROM deployment_setting")
+                .query((rs, n) -> Map.entry(rs.getString("name"), rs.getString("setting_value")))
+                .stream()
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+    }
+
+    /** Records the values in force; a value already present is replaced. */
+    public void saveDeploymentSettings(Map<String, String> settings) {
+        tx.executeWithoutResult(status -> settings.forEach((name, value) -> {
+            int updated = jdbc.sql("UPDATE deployment_setting SET setting_value = :value WHERE name = :name")
+                    .param("name", name)
+                    .param("value", value)
+                    .update();
+            if (updated == 0) {
+                jdbc.sql("INSERT INTO deployment_setting (name, setting_value) VALUES (:name, :value)")
+                        .param("name", name)
+                        .param("value", value)
+                        .update();
+            }
+        }));
+    }
+}
