@@ -3,6 +3,7 @@ package dev.ingestion.dispatch;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -56,7 +57,7 @@ public final class DispatcherLoop {
             return;
         }
         running = true;
-        nextRenewal = clock.instant().plus(renewEvery);
+        nextRenewal = Instant.MIN;
         thread = new Thread(this::loop, "dispatcher");
         thread.setDaemon(true);
         thread.start();
@@ -82,37 +83,43 @@ public final class DispatcherLoop {
 
     private void loop() {
         while (running) {
-            Duration wait;
-            boolean wakeOnArrival;
+            Pause pause;
             try {
-                renewLeasesIfDue();
-                Claim claim = dispatcher.runOnce();
-                if (claim instanceof Claim.Started) {
-                    continue;
-                }
-                if (claim instanceof Claim.NotBefore notBefore) {
-                    wait = Duration.between(clock.instant(), notBefore.slot());
-                    wakeOnArrival = false;
-                } else {
-                    wait = IDLE_POLL;
-                    wakeOnArrival = true;
-                }
+                pause = step();
             } catch (RuntimeException e) {
                 log.warn("dispatcher step failed, retrying in {}: {}", ERROR_BACKOFF, e.toString());
-                wait = ERROR_BACKOFF;
-                wakeOnArrival = false;
+                pause = new Pause(ERROR_BACKOFF, false);
             }
-            Duration untilRenewal = Duration.between(clock.instant(), nextRenewal);
-            pause(wait.compareTo(untilRenewal) < 0 ? wait : untilRenewal, wakeOnArrival);
+            pause(pause.length(), pause.wakeOnArrival());
         }
     }
 
-    private void renewLeasesIfDue() {
+    private Pause step() {
         Instant now = clock.instant();
         if (!now.isBefore(nextRenewal)) {
             dispatcher.renewLeases();
             nextRenewal = now.plus(renewEvery);
         }
+        Claim claim = dispatcher.runOnce();
+        if (claim instanceof Claim.Started) {
+            return new Pause(Duration.ZERO, false);
+        }
+        Instant after = clock.instant();
+        Duration untilRenewal = Duration.between(after, nextRenewal);
+        if (claim instanceof Claim.NotBefore notBefore) {
+            return new Pause(earlier(Duration.between(after, notBefore.slot()), untilRenewal), false);
+        }
+        // Jitter keeps idle instances of one deployment from polling in step.
+        Duration poll = IDLE_POLL.multipliedBy(80 + ThreadLocalRandom.current().nextInt(41)).dividedBy(100);
+        return new Pause(earlier(poll, untilRenewal), true);
+    }
+
+    private static Duration earlier(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** How long to sleep, and whether an arriving ingestion cuts the sleep short. */
+    private record Pause(Duration length, boolean wakeOnArrival) {
     }
 
     private void pause(Duration wait, boolean wakeOnArrival) {

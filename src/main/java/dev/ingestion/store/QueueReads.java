@@ -83,6 +83,7 @@ public class QueueReads {
                 .param("to", to)
                 .query((rs, n) -> new StoredRecord(rs.getInt("position"), rs.getString("state"), rs.getString("data"),
                         Sql.instant(rs, "fetched_at")))
+                .list()
                 .stream()
                 .collect(Collectors.toMap(StoredRecord::position, r -> r));
     }

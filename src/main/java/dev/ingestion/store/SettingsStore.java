@@ -23,6 +23,7 @@ public class SettingsStore {
     public Map<String, String> deploymentSettings() {
         return jdbc.sql("SELECT name, setting_value FROM deployment_setting")
                 .query((rs, n) -> Map.entry(rs.getString("name"), rs.getString("setting_value")))
+                .list()
                 .stream()
                 .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
     }

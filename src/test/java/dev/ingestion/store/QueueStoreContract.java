@@ -221,6 +221,15 @@ abstract class QueueStoreContract {
     }
 
     @Test
+    void readsGiveTheirConnectionsBack() {
+        UUID id = insert(MEDIUM, 1, 2, 3);
+        for (int i = 0; i < dataSource.getMaximumPoolSize() * 3; i++) {
+            assertThat(reads.records(id, 0, 3)).isEmpty();
+            assertThat(settings.deploymentSettings()).isEmpty();
+        }
+    }
+
+    @Test
     void theStoreAnswersWhenReachable() {
         assertThat(reads.reachable()).isTrue();
     }

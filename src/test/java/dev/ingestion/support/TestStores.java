@@ -79,6 +79,7 @@ public final class TestStores {
         config.setUsername(user);
         config.setPassword(password);
         config.setMaximumPoolSize(8);
+        config.setConnectionTimeout(2_000); // a leaked connection fails a test quickly
         HikariDataSource dataSource = new HikariDataSource(config);
         migrate(dataSource);
         return dataSource;
