@@ -22,6 +22,7 @@ import com.zaxxer.hikari.HikariDataSource;
 
 import dev.ingestion.dispatch.Dispatcher;
 import dev.ingestion.dispatch.DispatcherLoop;
+import dev.ingestion.ingest.GroupCommit;
 import dev.ingestion.ingest.IngestLimits;
 import dev.ingestion.ingest.Ingestions;
 import dev.ingestion.status.StatusTiming;
@@ -122,10 +123,15 @@ class EngineConfig {
                 settings.upstreamDelay().plusSeconds(10));
     }
 
+    @Bean(destroyMethod = "close")
+    GroupCommit groupCommit(QueueStore store) {
+        return new GroupCommit(store::insertIngestions);
+    }
+
     @Bean
-    Ingestions ingestions(QueueStore store, Clock clock, IngestSettings settings, DispatcherLoop loop,
+    Ingestions ingestions(GroupCommit groupCommit, Clock clock, IngestSettings settings, DispatcherLoop loop,
             DeploymentGuard guard) {
-        return new Ingestions(store, clock, settings.batchSize(), loop::wakeUp);
+        return new Ingestions(groupCommit::write, clock, settings.batchSize(), loop::wakeUp);
     }
 
     @Bean

@@ -45,35 +45,45 @@ public class QueueStore {
 
     // ---- ingest ---------------------------------------------------------------------------
 
-    /** Stores an ingestion and its ids in one transaction: all of it or nothing. */
-    public void insertIngestion(UUID id, int priority, int batchSize, int[] ids, Instant createdAt) {
-        int chunkSize = Math.max(1, IDS_PER_CHUNK / batchSize) * batchSize;
-        int batchCount = (ids.length + batchSize - 1) / batchSize;
-        MapSqlParameterSource[] chunks = new MapSqlParameterSource[(ids.length + chunkSize - 1) / chunkSize];
-        for (int no = 0; no < chunks.length; no++) {
-            int from = no * chunkSize;
-            chunks[no] = new MapSqlParameterSource()
-                    .addValue("ingestion", id)
-                    .addValue("no", no)
-                    .addValue("ids", IdCodec.encode(ids, from, Math.min(ids.length, from + chunkSize)));
+    /**
+     * Stores ingestions and their ids in one transaction: all of them or none. Their sequence
+     * numbers follow the order of the list.
+     */
+    public void insertIngestions(List<NewIngestion> ingestions) {
+        List<MapSqlParameterSource> rows = new ArrayList<>(ingestions.size());
+        List<MapSqlParameterSource> chunks = new ArrayList<>();
+        for (NewIngestion ingestion : ingestions) {
+            int[] ids = ingestion.ids();
+            int batchSize = ingestion.batchSize();
+            int chunkSize = Math.max(1, IDS_PER_CHUNK / batchSize) * batchSize;
+            rows.add(new MapSqlParameterSource()
+                    .addValue("id", ingestion.id())
+                    .addValue("priority", ingestion.priority())
+                    .addValue("batchSize", batchSize)
+                    .addValue("chunkSize", chunkSize)
+                    .addValue("idCount", ids.length)
+                    .addValue("batchCount", (ids.length + batchSize - 1) / batchSize)
+                    .addValue("createdAt", Sql.ts(ingestion.createdAt())));
+            for (int from = 0, no = 0; from < ids.length; from += chunkSize, no++) {
+                chunks.add(new MapSqlParameterSource()
+                        .addValue("ingestion", ingestion.id())
+                        .addValue("no", no)
+                        .addValue("ids", IdCodec.encode(ids, from, Math.min(ids.length, from + chunkSize))));
+            }
         }
         tx.executeWithoutResult(status -> {
-            jdbc.sql("""
+            batchJdbc.batchUpdate("""
                     INSERT INTO ingestion (id, priority, batch_size, chunk_size, id_count, batch_count, waiting, created_at)
                     VALUES (:id, :priority, :batchSize, :chunkSize, :idCount, :batchCount, TRUE, :createdAt)
-                    """)
-                    .param("id", id)
-                    .param("priority", priority)
-                    .param("batchSize", batchSize)
-                    .param("chunkSize", chunkSize)
-                    .param("idCount", ids.length)
-                    .param("batchCount", batchCount)
-                    .param("createdAt", Sql.ts(createdAt))
-                    .update();
+                    """, rows.toArray(MapSqlParameterSource[]::new));
             batchJdbc.batchUpdate("""
                     INSERT INTO ingestion_chunk (ingestion_id, chunk_no, ids) VALUES (:ingestion, :no, :ids)
-                    """, chunks);
+                    """, chunks.toArray(MapSqlParameterSource[]::new));
         });
+    }
+
+    public void insertIngestion(NewIngestion ingestion) {
+        insertIngestions(List.of(ingestion));
     }
 
     // ---- dispatch -------------------------------------------------------------------------

@@ -53,7 +53,7 @@ abstract class QueueStoreContract {
 
     UUID insert(int priority, int... ids) {
         UUID id = UUID.randomUUID();
-        store.insertIngestion(id, priority, 3, ids, T0);
+        store.insertIngestion(new NewIngestion(id, priority, 3, ids, T0));
         return id;
     }
 

@@ -1,0 +1,115 @@
+package dev.ingestion.ingest;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.ingestion.store.NewIngestion;
+
+/**
+ * Gathers the ingestions that arrive while a commit is under way into the next commit. A durable
+ * commit costs a file write (H2 with WRITE_DELAY=0) or a WAL flush (PostgreSQL) whatever it holds,
+ * so under load many requests share one; alone, a request waits for nothing but its own commit.
+ * Every request still returns only after the commit that holds it.
+ */
+public final class GroupCommit implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
+    /** Big requests commit alone, so that small ones are not held behind a million ids. */
+    private static final int MAX_IDS_PER_COMMIT = 100_000;
+    private static final int MAX_INGESTIONS_PER_COMMIT = 500;
+
+    private record Pending(NewIngestion ingestion, CompletableFuture<Void> stored) {
+    }
+
+    private static final Pending STOP = new Pending(null, null);
+
+    private final Consumer<List<NewIngestion>> store;
+    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final Thread writer;
+    private volatile boolean open = true;
+
+    public GroupCommit(Consumer<List<NewIngestion>> store) {
+        this.store = store;
+        this.writer = new Thread(this::run, "group-commit");
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    /** Returns once the ingestion is committed; throws what the store threw if it is not. */
+    public void write(NewIngestion ingestion) {
+        if (!open) {
+            throw new IllegalStateException("shutting down");
+        }
+        CompletableFuture<Void> stored = new CompletableFuture<>();
+        queue.add(new Pending(ingestion, stored));
+        try {
+            stored.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
+    }
+
+    private void run() {
+        List<Pending> group = new ArrayList<>();
+        while (true) {
+            Pending first = take();
+            if (first == STOP) {
+                return;
+            }
+            group.add(first);
+            int ids = first.ingestion().ids().length;
+            for (Pending next = queue.peek(); next != null && next != STOP && group.size() < MAX_INGESTIONS_PER_COMMIT
+                    && ids + next.ingestion().ids().length <= MAX_IDS_PER_COMMIT; next = queue.peek()) {
+                group.add(queue.poll());
+                ids += next.ingestion().ids().length;
+            }
+            commit(group);
+            group.clear();
+        }
+    }
+
+    private Pending take() {
+        while (true) {
+            try {
+                return queue.take();
+            } catch (InterruptedException e) {
+                // only close() stops the writer, after what was handed in before it
+            }
+        }
+    }
+
+    private void commit(List<Pending> group) {
+        try {
+            store.accept(group.stream().map(Pending::ingestion).toList());
+            group.forEach(pending -> pending.stored().complete(null));
+        } catch (RuntimeException e) {
+            log.debug("commit of {} ingestion(s) failed", group.size(), e);
+            group.forEach(pending -> pending.stored().completeExceptionally(e));
+        }
+    }
+
+    /** Writes handed in and not yet taken into a commit. */
+    int queued() {
+        return queue.size();
+    }
+
+    /** Commits what was already handed in, then stops. */
+    @Override
+    public void close() {
+        open = false;
+        queue.add(STOP);
+        try {
+            writer.join(30_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

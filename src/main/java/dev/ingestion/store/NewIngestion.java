@@ -1,0 +1,8 @@
+package dev.ingestion.store;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/** An accepted request about to be stored. */
+public record NewIngestion(UUID id, int priority, int batchSize, int[] ids, Instant createdAt) {
+}
