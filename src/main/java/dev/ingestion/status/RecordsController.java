@@ -16,6 +16,9 @@ import dev.ingestion.store.QueueReads;
 import dev.ingestion.store.StoredRecord;
 import dev.ingestion.web.ApiException;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.servlet.http.HttpServletResponse;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.json.JsonMapper;
@@ -32,7 +35,13 @@ class RecordsController {
         this.store = store;
     }
 
-    @Operation(summary = "The records fetched for an ingestion, paged, in request order")
+    @Operation(summary = "The records fetched for an ingestion, paged, in request order", responses = {
+            @ApiResponse(responseCode = "200", content = @Content(mediaType = "application/json",
+                    schema = @Schema(implementation = StatusDocs.RecordsPage.class))),
+            @ApiResponse(responseCode = "400", description = "bad offset or limit", content = @Content(
+                    mediaType = "application/json", schema = @Schema(implementation = StatusDocs.Error.class))),
+            @ApiResponse(responseCode = "404", description = "unknown or malformed id", content = @Content(
+                    mediaType = "application/json", schema = @Schema(implementation = StatusDocs.Error.class)))})
     @GetMapping("/ingestions/{ingestionId}/records")
     void records(@PathVariable String ingestionId, @RequestParam(defaultValue = "0") String offset,
             @RequestParam(defaultValue = "100") String limit, HttpServletResponse response) throws IOException {

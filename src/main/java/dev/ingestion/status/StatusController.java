@@ -19,6 +19,9 @@ import dev.ingestion.store.IngestionRow;
 import dev.ingestion.store.QueueReads;
 import dev.ingestion.web.ApiException;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.servlet.http.HttpServletResponse;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.json.JsonMapper;
@@ -42,7 +45,11 @@ class StatusController {
         this.latency = timing.latency();
     }
 
-    @Operation(summary = "The state of an ingestion and of each of its batches")
+    @Operation(summary = "The state of an ingestion and of each of its batches", responses = {
+            @ApiResponse(responseCode = "200", content = @Content(mediaType = "application/json",
+                    schema = @Schema(implementation = StatusDocs.IngestionStatus.class))),
+            @ApiResponse(responseCode = "404", description = "unknown or malformed id", content = @Content(
+                    mediaType = "application/json", schema = @Schema(implementation = StatusDocs.Error.class)))})
     @GetMapping("/status/{ingestionId}")
     void status(@PathVariable String ingestionId, HttpServletResponse response) throws IOException {
         UUID id = Ids.ingestionId(ingestionId);

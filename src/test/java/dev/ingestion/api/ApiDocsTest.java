@@ -1,0 +1,48 @@
+package dev.ingestion.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import tools.jackson.databind.JsonNode;
+
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@DirtiesContext
+class ApiDocsTest {
+
+    @TempDir
+    static Path folder;
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        registry.add("ingest.db-url", () -> "jdbc:h2:file:" + folder.resolve("ingest"));
+    }
+
+    @LocalServerPort
+    int port;
+
+    @Test
+    void theOpenApiDocumentDescribesEveryEndpointWithItsBodies() {
+        ApiClient api = new ApiClient(port);
+        JsonNode docs = api.get("/openapi.json").json();
+        assertThat(docs.get("info").get("title").asString()).isEqualTo("Priority ingestion service");
+        JsonNode paths = docs.get("paths");
+        assertThat(paths.has("/ingest")).isTrue();
+        assertThat(paths.has("/status/{ingestionId}")).isTrue();
+        assertThat(paths.has("/ingestions/{ingestionId}/records")).isTrue();
+        JsonNode schemas = docs.get("components").get("schemas");
+        assertThat(schemas.get("IngestRequest").get("properties").has("ids")).isTrue();
+        assertThat(schemas.get("BatchStatus").get("properties").has("queue_position")).isTrue();
+        assertThat(schemas.get("IngestionStatus").get("properties").has("estimated_completion")).isTrue();
+        assertThat(api.get("/docs").status()).isEqualTo(302); // to the Swagger UI
+        assertThat(api.get("/swagger-ui/index.html").status()).isEqualTo(200);
+    }
+}
