@@ -21,12 +21,12 @@ final class DeploymentGuard {
         Map<String, String> mine = new LinkedHashMap<>();
         mine.put("interval", settings.interval().toString());
         mine.put("batch_size", Integer.toString(settings.batchSize()));
-        Map<String, String> inForce = store.deploymentSettings();
-        if (inForce.isEmpty() || settings.adoptSettings()) {
-            if (!inForce.isEmpty() && !inForce.equals(mine)) {
-                log.warn("INGEST_ADOPT_SETTINGS: replacing deployment settings {} with {}", inForce, mine);
-            }
-            store.saveDeploymentSettings(mine);
+        Map<String, String> inForce = store.establish(mine, settings.adoptSettings());
+        if (inForce.isEmpty() || inForce.equals(mine)) {
+            return;
+        }
+        if (settings.adoptSettings()) {
+            log.warn("INGEST_ADOPT_SETTINGS: replaced deployment settings {} with {}", inForce, mine);
             return;
         }
         if (!inForce.equals(mine)) {

@@ -28,8 +28,25 @@ public class SettingsStore {
                 .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
     }
 
+    /**
+     * Records {@code proposed} as the values in force if there are none yet (or if
+     * {@code replace}), and answers the values that were in force before. Instances starting at
+     * the same moment on an empty store take turns on the rate limiter's row, so exactly one of
+     * them records its values and the others compare theirs against them.
+     */
+    public Map<String, String> establish(Map<String, String> proposed, boolean replace) {
+        return tx.execute(status -> {
+            jdbc.sql("SELECT id FROM rate_limiter WHERE id = 1 FOR UPDATE").query(Integer.class).single();
+            Map<String, String> before = deploymentSettings();
+            if (before.isEmpty() || replace) {
+                save(proposed);
+            }
+            return before;
+        });
+    }
+
     /** Records the values in force; a value already present is replaced. */
-    public void saveDeploymentSettings(Map<String, String> settings) {
+    public void save(Map<String, String> settings) {
         tx.executeWithoutResult(status -> settings.forEach((name, value) -> {
             int updated = jdbc.sql("UPDATE deployment_setting SET setting_value = :value WHERE name = :name")
                     .param("name", name)

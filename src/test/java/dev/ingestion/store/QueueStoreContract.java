@@ -212,12 +212,40 @@ abstract class QueueStoreContract {
     }
 
     @Test
-    void deploymentSettingsAreRecordedAndReplaced() {
-        assertThat(settings.deploymentSettings()).isEmpty();
-        settings.saveDeploymentSettings(Map.of("interval", "PT5S", "batch_size", "3"));
-        settings.saveDeploymentSettings(Map.of("interval", "PT1S"));
-        assertThat(settings.deploymentSettings()).containsExactlyInAnyOrderEntriesOf(
-                Map.of("interval", "PT1S", "batch_size", "3"));
+    void theFirstInstanceRecordsTheDeploymentSettingsAndLaterOnesOnlyReadThem() {
+        Map<String, String> first = Map.of("interval", "PT5S", "batch_size", "3");
+        assertThat(settings.establish(first, false)).isEmpty();
+        assertThat(settings.establish(Map.of("interval", "PT1S", "batch_size", "3"), false)).isEqualTo(first);
+        assertThat(settings.deploymentSettings()).isEqualTo(first);
+        assertThat(settings.establish(Map.of("interval", "PT1S", "batch_size", "3"), true)).isEqualTo(first);
+        assertThat(settings.deploymentSettings()).containsEntry("interval", "PT1S");
+    }
+
+    @Test
+    void instancesStartingTogetherOnAnEmptyStoreAgreeOnOneSetOfSettings() throws Exception {
+        int instances = 6;
+        CountDownLatch ready = new CountDownLatch(instances);
+        ExecutorService pool = Executors.newFixedThreadPool(instances);
+        try {
+            List<Future<Map<String, String>>> answers = new ArrayList<>();
+            for (int i = 0; i < instances; i++) {
+                Map<String, String> mine = Map.of("interval", "PT" + (i + 1) + "S", "batch_size", "3");
+                answers.add(pool.submit(() -> {
+                    ready.countDown();
+                    ready.await();
+                    return settings.establish(mine, false);
+                }));
+            }
+            List<Map<String, String>> before = new ArrayList<>();
+            for (Future<Map<String, String>> answer : answers) {
+                before.add(answer.get());
+            }
+            assertThat(before).filteredOn(Map::isEmpty).as("exactly one instance recorded its values").hasSize(1);
+            assertThat(before).filteredOn(map -> !map.isEmpty()).allSatisfy(
+                    map -> assertThat(map).isEqualTo(settings.deploymentSettings()));
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
