@@ -33,6 +33,7 @@ import dev.ingestion.store.QueueStore;
 import dev.ingestion.store.SettingsStore;
 import dev.ingestion.upstream.SimulatedUpstream;
 import dev.ingestion.upstream.Upstream;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /** Wires the plain-Java engine; nothing below this package knows Spring's container. */
 @Configuration(proxyBeanMethods = false)
@@ -104,11 +105,14 @@ class EngineConfig {
 
     @Bean
     Dispatcher dispatcher(QueueStore store, Upstream upstream, Clock clock, IngestSettings settings,
-            ExecutorService dispatchWorkers, DeploymentGuard guard) {
+            ExecutorService dispatchWorkers, DeploymentGuard guard, MeterRegistry registry) {
         String owner = ManagementFactory.getRuntimeMXBean().getName() + "/" + UUID.randomUUID().toString().substring(0, 8);
         log.info("dispatcher {}: interval {}, batch size {}, upstream delay {}, store {}", owner, settings.interval(),
                 settings.batchSize(), settings.upstreamDelay(), settings.dbUrl());
-        return new Dispatcher(store, upstream, clock, settings.interval(), settings.lease(), owner, dispatchWorkers);
+        Dispatcher dispatcher = new Dispatcher(store, upstream, clock, settings.interval(), settings.lease(), owner,
+                dispatchWorkers, new DispatchMetrics(registry));
+        registry.gauge("ingest.batches.running", dispatcher, Dispatcher::inFlight);
+        return dispatcher;
     }
 
     @Bean

@@ -36,12 +36,21 @@ public final class Dispatcher {
     private final String owner;
     private final Executor workers;
     private final Map<BatchKey, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
+    private final DispatchEvents events;
+    /** The slot the last refused claim named: a start right after it is late by the difference. */
+    private volatile Instant awaitedSlot;
 
     /**
      * @param workers runs the store writes that follow each fetch, off the upstream's threads
      */
     public Dispatcher(QueueStore store, Upstream upstream, Clock clock, Duration interval, Duration lease,
             String owner, Executor workers) {
+        this(store, upstream, clock, interval, lease, owner, workers, DispatchEvents.NONE);
+    }
+
+    public Dispatcher(QueueStore store, Upstream upstream, Clock clock, Duration interval, Duration lease,
+            String owner, Executor workers, DispatchEvents events) {
+        this.events = events;
         this.store = store;
         this.upstream = upstream;
         this.clock = clock;
@@ -52,10 +61,19 @@ public final class Dispatcher {
     }
 
     public Claim runOnce() {
+        long began = System.nanoTime();
         Claim claim = store.claim(clock::instant, interval, owner, lease);
+        Duration took = Duration.ofNanos(System.nanoTime() - began);
+        Duration lateness = null;
         if (claim instanceof Claim.Started started) {
+            Instant slot = awaitedSlot;
+            lateness = slot == null ? null : Duration.between(slot, started.batch().startedAt());
+            awaitedSlot = null;
             launch(started.batch());
+        } else {
+            awaitedSlot = claim instanceof Claim.NotBefore notBefore ? notBefore.slot() : null;
         }
+        events.claimed(claim, took, lateness);
         return claim;
     }
 
@@ -68,8 +86,10 @@ public final class Dispatcher {
             return;
         }
         CompletableFuture<?>[] fetches = batch.pending().stream()
-                .map(item -> upstream.fetch(item.id()).thenAcceptAsync(data -> store.saveRecord(
-                        batch.ingestionId(), batch.index(), item.position(), data, clock.instant()), workers))
+                .map(item -> upstream.fetch(item.id()).thenAcceptAsync(data -> {
+                    store.saveRecord(batch.ingestionId(), batch.index(), item.position(), data, clock.instant());
+                    events.recordStored();
+                }, workers))
                 .toArray(CompletableFuture[]::new);
         CompletableFuture<Void> run = CompletableFuture.allOf(fetches);
         inFlight.put(key, run);
@@ -79,6 +99,7 @@ public final class Dispatcher {
                 // The batch goes back to its place in the order and runs again at a later slot,
                 // fetching only what is still missing.
                 log.warn("batch {} of {} failed; it will run again", batch.index(), batch.ingestionId(), failure);
+                events.batchFailed();
                 store.releaseLease(batch.ingestionId(), batch.index(), owner);
             }
         });

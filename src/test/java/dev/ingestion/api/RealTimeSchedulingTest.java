@@ -79,6 +79,10 @@ class RealTimeSchedulingTest {
         assertStartsOneIntervalApart(b0, b1);
         assertStartsOneIntervalApart(b1, a1);
         assertThat(statusA.get("batches").get(1).get("ids").toString()).isEqualTo("[4,5]");
+
+        String metrics = api.get("/metrics").body();
+        assertThat(metrics).contains("ingest_batch_starts_total{run=\"first\"}", "ingest_start_lateness_seconds",
+                "ingest_claim_seconds", "ingest_records_stored_total");
     }
 
     @Test

@@ -42,7 +42,8 @@ import dev.ingestion.support.TestStores;
  *
  * <p>Arguments: {@code --h2 <folder>} and/or {@code --pg <host:port> <user> <password>} (a
  * superuser: it creates its own databases), {@code --claims N} (measured claims per level),
- * {@code --levels 10,10000,1000000}, {@code --one N} (also a single ingestion of N ids; 0 skips).
+ * {@code --levels 10,10000,1000000}, {@code --one N} (also a single ingestion of N ids; 0 skips),
+ * {@code --group N} (ingestions per fill transaction, 10,000).
  * Prints one {@code CLAIMBENCH {json}} line per measurement on stdout, progress on stderr.
  */
 public final class ClaimBench {
@@ -50,7 +51,7 @@ public final class ClaimBench {
     private static final Duration INTERVAL = Duration.ofMillis(1);
     private static final Duration LEASE = Duration.ofSeconds(30);
     private static final String OWNER = "claim-bench";
-    private static final int FILL_GROUP = 10_000;
+    private static int fillGroup = 10_000;
     private static final int MEDIUM = 1;
 
     private final String storeName;
@@ -86,6 +87,7 @@ public final class ClaimBench {
                     pgUser = args[++i];
                     pgPassword = args[++i];
                 }
+                case "--group" -> fillGroup = Integer.parseInt(args[++i]);
                 case "--claims" -> claims = Integer.parseInt(args[++i]);
                 case "--one" -> one = Integer.parseInt(args[++i]);
                 case "--levels" -> levels = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
@@ -145,7 +147,7 @@ public final class ClaimBench {
         long t0 = System.nanoTime();
         int start = waiting;
         while (waiting < level) {
-            int n = Math.min(FILL_GROUP, level - waiting);
+            int n = Math.min(fillGroup, level - waiting);
             List<NewIngestion> group = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 group.add(single());

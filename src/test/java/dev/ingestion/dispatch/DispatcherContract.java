@@ -252,6 +252,24 @@ abstract class DispatcherContract {
     }
 
     @Test
+    void reportsEachClaimAndHowLateAStartCameAfterTheSlotItWaitedFor() {
+        List<String> reported = new ArrayList<>();
+        dispatcher = new Dispatcher(store, upstream, clock, INTERVAL, LEASE, "instance-1", Runnable::run,
+                new DispatchEvents() {
+                    @Override
+                    public void claimed(Claim claim, Duration took, Duration lateness) {
+                        reported.add(claim.getClass().getSimpleName() + " " + lateness);
+                    }
+                });
+        ingest(Priority.MEDIUM, 1, 2, 3, 4);
+        runOnceAt(0);
+        runOnceAt(3);
+        clock.set(at(5).plusMillis(7));
+        dispatcher.runOnce();
+        assertThat(reported).containsExactly("Started null", "NotBefore null", "Started PT0.007S");
+    }
+
+    @Test
     void aLargeIngestionIsCutIntoBatchesOfThreeInRequestOrder() {
         dispatcher = dispatcher("instance-1", ManualUpstream.answeringAtOnce());
         int[] ids = IntStream.rangeClosed(1, 3100).toArray(); // spans several id chunks

@@ -1,0 +1,537 @@
+#!/usr/bin/env python3
+"""The measurements of bench/run (standard library only).
+
+bench/run installs the tools, builds the jar and the test classes, starts PostgreSQL, and then
+calls this with everything it prepared. This script starts the service itself (`java -jar`, free
+port, fresh data folder) once per store, drives it with wrk and curl, reads its start log, runs
+the claim benchmark (dev.ingestion.bench.ClaimBench), prints one table and appends it to
+docs/BENCHMARKS.md. Every process it starts is stopped before it returns, on failure too.
+"""
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+T0 = time.monotonic()
+CHILDREN = []  # every process started here: stopped in cleanup()
+INTERVAL_MS = 200
+UPSTREAM_DELAY_MS = 20
+LARGE_SIZES = (10_000, 100_000, 1_000_000)
+CONCURRENCY = (1, 16, 64)
+RHYTHM_STARTS = 50
+
+
+def log(msg):
+    started = ARGS.started_epoch if ARGS else time.time() - (time.monotonic() - T0)
+    print(f"[bench {time.time() - started:5.0f}s] {msg}", flush=True)
+
+
+# ---- processes --------------------------------------------------------------------------------
+
+def register(proc, args):
+    CHILDREN.append(proc)
+    with open(os.path.join(args.work, "pids"), "a") as f:
+        f.write(f"{proc.pid}\n")
+    return proc
+
+
+def stop(proc, grace=30):
+    """SIGTERM, then SIGKILL after `grace` seconds; returns once the process is gone."""
+    if proc.poll() is not None:
+        return
+    try:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def cleanup():
+    for proc in CHILDREN:
+        try:
+            stop(proc, grace=15)
+        except Exception as e:  # keep stopping the others
+            print(f"could not stop pid {proc.pid}: {e}", file=sys.stderr)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def http_status(url, timeout=2):
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except (OSError, urllib.error.URLError):
+        return -1
+
+
+# ---- one store --------------------------------------------------------------------------------
+
+class Service:
+    def __init__(self, args, store, env, folder):
+        self.args, self.store, self.folder = args, store, folder
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        full_env = {k: v for k, v in os.environ.items() if not (k.startswith("INGEST_") or k == "PORT")}
+        full_env.update(env)
+        full_env["PORT"] = str(self.port)
+        self.log_path = os.path.join(args.work, f"service-{store}.log")
+        self.log_file = open(self.log_path, "w")
+        self.started = time.monotonic()
+        self.proc = register(subprocess.Popen([args.java, "-jar", args.jar], cwd=folder, env=full_env,
+                                              stdout=self.log_file, stderr=subprocess.STDOUT,
+                                              stdin=subprocess.DEVNULL), args)
+
+    def await_healthy(self, deadline_s=180):
+        while time.monotonic() - self.started < deadline_s:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the {self.store} service exited with {self.proc.returncode}; see {self.log_path}:\n"
+                                   + tail(self.log_path))
+            if http_status(self.base + "/health", timeout=1) == 200:
+                return time.monotonic() - self.started
+            time.sleep(0.05)
+        raise RuntimeError(f"the {self.store} service was not healthy after {deadline_s} s:\n" + tail(self.log_path))
+
+    def rss(self):
+        return rss_mb(self.proc.pid)
+
+    def stop(self):
+        stop(self.proc, grace=40)
+        self.log_file.close()
+
+
+def tail(path, lines=30):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-lines:])
+    except OSError:
+        return "(no output)"
+
+
+def body_file(args, n):
+    path = os.path.join(args.work, f"ids-{n}.json")
+    if not os.path.exists(path):
+        with open(path, "w") as f:
+            f.write('{"ids": [' + ", ".join(str(i) for i in range(1, n + 1)) + '], "priority": "LOW"}')
+    return path
+
+
+def curl(args, *curl_args):
+    """Runs curl; returns (http code, seconds, bytes downloaded)."""
+    out = subprocess.run(["curl", "-sS", "-w", "%{http_code} %{time_total} %{size_download}", *curl_args],
+                         capture_output=True, text=True, timeout=300)
+    if out.returncode != 0:
+        raise RuntimeError(f"curl {' '.join(curl_args)} failed: {out.stderr.strip()}")
+    code, seconds, size = out.stdout.split()[-3:]
+    return int(code), float(seconds), int(float(size))
+
+
+def post_ids(args, svc, n):
+    """POSTs n ids in one request; returns (ingestion id, seconds to the 200)."""
+    answer = os.path.join(args.work, "post-answer.json")
+    code, seconds, _ = curl(args, "-o", answer, "-H", "Content-Type: application/json", "-H", "Expect:",
+                            "--data-binary", "@" + body_file(args, n), svc.base + "/ingest")
+    with open(answer) as f:
+        text = f.read()
+    if code != 200:
+        raise RuntimeError(f"POST of {n} ids answered {code}: {text[:300]}")
+    return json.loads(text)["ingestion_id"], seconds
+
+
+def get_status(args, svc, ingestion_id, n):
+    """GETs the whole status; returns seconds to the last byte, after checking every batch is there."""
+    path = os.path.join(args.work, "status.json")
+    code, seconds, size = curl(args, "-o", path, svc.base + "/status/" + ingestion_id)
+    with open(path, "rb") as f:
+        data = f.read()
+    os.remove(path)
+    batches = data.count(b'"batch_id"')
+    if code != 200 or batches != math.ceil(n / 3):
+        raise RuntimeError(f"GET /status of {n} ids: {code}, {batches} batches in {size} bytes")
+    return seconds, size
+
+
+def run_wrk(args, svc, connections, seconds, threads=None):
+    threads = threads or min(2, connections)
+    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "5s",
+           "-s", os.path.join(args.bench_dir, "post.lua"), svc.base + "/ingest"]
+    begin = time.time()
+    proc = register(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True), args)
+    out, _ = proc.communicate(timeout=seconds + 60)
+    end = time.time()
+    match = re.search(r"WRKJSON (\{.*\})", out)
+    if proc.returncode != 0 or not match:
+        raise RuntimeError(f"wrk failed ({proc.returncode}):\n{out}")
+    r = json.loads(match.group(1))
+    r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
+    r["errors"] = r["connect"] + r["read"] + r["write"] + r["status"] + r["timeout"]
+    r["window"] = (begin, end)
+    return r
+
+
+def start_log(args, url, user, password):
+    """The store's start log: (epoch seconds, owner) per start, oldest first."""
+    out = subprocess.run([args.java, "-cp", args.classpath, "dev.ingestion.bench.StartLog", url, user, password],
+                         capture_output=True, text=True, timeout=120)
+    if out.returncode != 0:
+        raise RuntimeError(f"StartLog failed:\n{out.stderr[-3000:]}")
+    starts = []
+    for line in out.stdout.splitlines():
+        micros, _, owner = line.partition(" ")
+        starts.append(int(micros) / 1e6)
+    return starts
+
+
+def rhythm(starts, window, count=RHYTHM_STARTS, interval_ms=INTERVAL_MS):
+    """Lateness of each start against previous start + interval, over `count` starts in the window."""
+    inside = [s for s in starts if window[0] <= s <= window[1]]
+    picked = inside[:count + 1]
+    gaps = [(b - a) * 1000 for a, b in zip(picked, picked[1:])]
+    if not gaps:
+        return None
+    late = sorted(g - interval_ms for g in gaps)
+    return {
+        "starts": len(gaps),
+        "p50": percentile(late, 50),
+        "p99": percentile(late, 99),
+        "max": late[-1],
+        "wasted": sum(max(0, int(g // interval_ms) - 1) for g in gaps),
+        "min_gap": min(gaps),
+    }
+
+
+def percentile(sorted_values, p):
+    """Nearest rank."""
+    rank = math.ceil(p / 100 * len(sorted_values))
+    return sorted_values[max(0, min(len(sorted_values) - 1, rank - 1))]
+
+
+def bench_store(args, store, env, db):
+    """Items 1, 2, 4 and 5 against one service process; returns the figures."""
+    folder = os.path.join(args.work, f"service-{store}")
+    os.makedirs(folder)
+    r = {"store": store}
+    log(f"{store}: java -jar, port and data folder fresh")
+    svc = Service(args, store, env, folder)
+    try:
+        r["startup_s"] = svc.await_healthy()
+        log(f"{store}: healthy after {r['startup_s']:.1f} s")
+        time.sleep(3)
+        r["rss_idle"] = svc.rss()
+        _, r["cold_post_1m_s"] = post_ids(args, svc, 1_000_000)
+        time.sleep(2)
+        r["rss_1m"] = svc.rss()
+        log(f"{store}: RSS idle {r['rss_idle']:.0f} MB, with 1,000,000 ids waiting {r['rss_1m']:.0f} MB "
+            f"(that POST took {r['cold_post_1m_s']:.2f} s on the cold JVM)")
+
+        log(f"{store}: warming up, {args.warmup} s of wrk at 16 connections")
+        run_wrk(args, svc, 16, args.warmup)
+        r["load"] = {}
+        for c in CONCURRENCY:
+            w = run_wrk(args, svc, c, args.duration)
+            r["load"][c] = w
+            log(f"{store}: {c:2d} connections: {w['rps']:,.0f} req/s, p50 {w['p50_us'] / 1000:.2f} ms, "
+                f"p99 {w['p99_us'] / 1000:.2f} ms, {w['errors']} errors")
+
+        # The large-request path is not the small one: one untimed round of each size first.
+        for n in (10_000, 100_000):
+            iid, _ = post_ids(args, svc, n)
+            get_status(args, svc, iid, n)
+        r["large"] = {}
+        for n in LARGE_SIZES:
+            iid, post_s = post_ids(args, svc, n)
+            status_s, size = get_status(args, svc, iid, n)
+            r["large"][n] = (post_s, status_s, size)
+            log(f"{store}: {n:,} ids: 200 after {post_s * 1000:.0f} ms, full status ({size / 1e6:.1f} MB) "
+                f"after {status_s * 1000:.0f} ms")
+        time.sleep(1)
+        r["rss_end"] = svc.rss()
+
+        log(f"{store}: rhythm: {RHYTHM_STARTS} starts at {INTERVAL_MS} ms with work waiting "
+            f"(upstream delay {UPSTREAM_DELAY_MS} ms)")
+        time.sleep(0.5)
+        window = (time.time(), None)
+        time.sleep((RHYTHM_STARTS + 1) * INTERVAL_MS / 1000 + 1.0)
+        window = (window[0], time.time())
+    finally:
+        svc.stop()
+    starts = start_log(args, *db)
+    r["rhythm"] = rhythm(starts, window)
+    r["rhythm_load"] = rhythm(starts, r["load"][64]["window"])
+    rh = r["rhythm"]
+    if rh is None or rh["starts"] < RHYTHM_STARTS:
+        raise RuntimeError(f"{store}: only {0 if rh is None else rh['starts']} starts in the rhythm window")
+    log(f"{store}: lateness p50 {rh['p50']:.1f} ms, p99 {rh['p99']:.1f} ms, max {rh['max']:.1f} ms, "
+        f"{rh['wasted']} wasted slots, smallest gap {rh['min_gap']:.1f} ms")
+    return r
+
+
+def claim_bench(args):
+    cmd = [args.java, "-cp", args.classpath, "dev.ingestion.bench.ClaimBench", "--claims", str(args.claims),
+           "--levels", ",".join(str(n) for n in args.levels), "--one", "3000000"]
+    if "h2" in args.stores:
+        cmd += ["--h2", os.path.join(args.work, "claim-h2")]
+    if "postgres" in args.stores:
+        cmd += ["--pg", args.pg_host_port, args.pg_user, args.pg_password]
+    err_path = os.path.join(args.work, "claim-bench.log")
+    results = []
+    with open(err_path, "w") as err:
+        proc = register(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), args)
+        # stderr: progress lines to the console, everything (query plans too) to the log
+        import threading
+
+        def pump():
+            for line in proc.stderr:
+                err.write(line)
+                if re.match(r"^(h2|postgres): ", line):
+                    log("claim " + line.rstrip())
+        t = threading.Thread(target=pump, daemon=True)
+        t.start()
+        for line in proc.stdout:
+            if line.startswith("CLAIMBENCH "):
+                results.append(json.loads(line[len("CLAIMBENCH "):]))
+        proc.wait()
+        t.join(5)
+    if proc.returncode != 0:
+        raise RuntimeError(f"ClaimBench failed ({proc.returncode}):\n{tail(err_path, 40)}")
+    return results
+
+
+# ---- the table --------------------------------------------------------------------------------
+
+def ms(seconds):
+    return f"{seconds * 1000:,.0f} ms" if seconds < 10 else f"{seconds:.1f} s"
+
+
+def verdict(ok):
+    return "**met**" if ok else "**MISSED**"
+
+
+def table(results, claims, stores):
+    names = {"h2": "embedded (H2 file)", "postgres": "PostgreSQL"}
+    cols = [s for s in stores if s in results or any(c["store"] == s for c in claims)]
+    head = "| # | what | target | " + " | ".join(names[s] for s in cols) + " |"
+    rows = [head, "|---|---|---|" + "---|" * len(cols)]
+
+    def row(num, what, target, cell):
+        rows.append(f"| {num} | {what} | {target} | " + " | ".join(cell(s) for s in cols) + " |")
+
+    def svc(s):
+        return results.get(s)
+
+    for c in CONCURRENCY:
+        def cell(s, c=c):
+            r = svc(s)
+            if not r:
+                return "n/a"
+            w = r["load"][c]
+            text = f"{w['rps']:,.0f} req/s · p50 {w['p50_us'] / 1000:.1f} ms · p99 {w['p99_us'] / 1000:.1f} ms · " \
+                   f"{w['errors']} errors"
+            if c == 64:
+                text += " " + verdict(w["p99_us"] < 20_000 and w["errors"] == 0)
+            return text
+        row(1, f"ingest 5 ids, {c} connection{'s' if c > 1 else ''}, {ARGS.duration} s",
+            "p99 < 20 ms, 0 errors" if c == 64 else "", cell)
+
+    for n in LARGE_SIZES:
+        def cell(s, n=n):
+            r = svc(s)
+            if not r:
+                return "n/a"
+            post_s, status_s, size = r["large"][n]
+            text = f"200 after {ms(post_s)} · status ({size / 1e6:.1f} MB) after {ms(status_s)}"
+            if n == 1_000_000:
+                text += " " + verdict(post_s < 2 and status_s < 2)
+            return text
+        row(2, f"one POST of {n:,} ids, then its full GET /status", "< 2 s · < 2 s" if n == 1_000_000 else "", cell)
+
+    def claim(s, shape, waiting):
+        for c in claims:
+            if c["store"] == s and c["shape"].startswith(shape) and c["waiting"] == waiting:
+                return c
+        return None
+
+    levels = ARGS.levels
+    for waiting in levels:
+        def cell(s, waiting=waiting):
+            c = claim(s, "single", waiting)
+            if not c:
+                return "n/a"
+            text = f"p50 {c['p50_ms']:.2f} ms · p99 {c['p99_ms']:.2f} ms"
+            if waiting == levels[-1] and len(levels) > 1:
+                base = claim(s, "single", levels[0])
+                ratio = c["p50_ms"] / base["p50_ms"] if base else float("nan")
+                text += f" ({ratio:.2f}× the p50 at {levels[0]:,}) " + verdict(ratio <= 2)
+            return text
+        row(3, f"claim the next batch, {waiting:,} batches waiting (single-batch ingestions)",
+            f"flat: p50 at {levels[-1]:,} ≤ 2× p50 at {levels[0]:,}" if waiting == levels[-1] else "", cell)
+
+    def one_cell(s):
+        c = claim(s, "one", 1_000_000)
+        return f"p50 {c['p50_ms']:.2f} ms · p99 {c['p99_ms']:.2f} ms" if c else "n/a"
+    row(3, "claim the next batch, 1,000,000 batches waiting in one ingestion of 3,000,000 ids", "", one_cell)
+
+    def rh_cell(key):
+        def cell(s):
+            r = svc(s)
+            rh = r and r[key]
+            if not rh:
+                return "n/a"
+            text = f"late p50 {rh['p50']:.1f} ms · p99 {rh['p99']:.1f} ms · max {rh['max']:.1f} ms · " \
+                   f"{rh['wasted']} wasted · smallest gap {rh['min_gap']:.1f} ms"
+            if key == "rhythm":
+                text += " " + verdict(rh["p99"] < 20 and rh["wasted"] == 0 and rh["min_gap"] >= INTERVAL_MS)
+            return text
+        return cell
+    row(4, f"rhythm: {RHYTHM_STARTS} starts at a {INTERVAL_MS} ms interval, work waiting, upstream delay "
+           f"{UPSTREAM_DELAY_MS} ms", "p99 late < 20 ms, 0 wasted, no gap < 200 ms", rh_cell("rhythm"))
+    row(4, "rhythm during the 64-connection load (same measures, the starts of that run)", "", rh_cell("rhythm_load"))
+
+    row(5, "RSS at idle (3 s after the first healthy /health)", "",
+        lambda s: f"{svc(s)['rss_idle']:.0f} MB" if svc(s) else "n/a")
+    row(5, "RSS with 1,000,000 ids waiting (2 s after their 200, before any load)", "< 300 MB",
+        lambda s: f"{svc(s)['rss_1m']:.0f} MB {verdict(svc(s)['rss_1m'] < 300)}" if svc(s) else "n/a")
+    row(5, "RSS at the end (after the load and the large requests, > 2,000,000 ids waiting)", "",
+        lambda s: f"{svc(s)['rss_end']:.0f} MB" if svc(s) else "n/a")
+    row(5, "`java -jar` to the first healthy /health", "",
+        lambda s: f"{svc(s)['startup_s']:.1f} s" if svc(s) else "n/a")
+    return "\n".join(rows)
+
+
+def machine_facts(args):
+    def first(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, timeout=20).stdout.strip()
+        except Exception:
+            return "?"
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem_kb = int(f.readline().split()[1])
+    java = subprocess.run([args.java, "-version"], capture_output=True, text=True).stderr.splitlines()
+    return {
+        "cores": os.cpu_count(),
+        "memory": f"{mem_kb / 1024 / 1024:.1f} GiB",
+        "cpu": cpu,
+        "java": " / ".join(line.strip() for line in java[:2]),
+        "kernel": f"{platform.system()} {platform.release()}",
+        "os": first(["sh", "-c", ". /etc/os-release && echo $PRETTY_NAME"]),
+        "wrk": first(["sh", "-c", "wrk -v 2>&1 | head -1"]).split(" Copyright")[0],
+        "postgres": args.pg_version,
+        "load": " ".join(open("/proc/loadavg").read().split()[:3]),
+        "host": platform.node(),
+    }
+
+
+def record(args, facts, text, elapsed):
+    path = args.record
+    new = not os.path.exists(path)
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    entry = [
+        f"## {when}, {facts['cores']} cores, {facts['cpu']}",
+        "",
+        f"- machine: {facts['cores']} cores ({facts['cpu']}), {facts['memory']} memory, {facts['os']}, "
+        f"kernel {facts['kernel']}, host `{facts['host']}`; load average at the start {facts['load_start']}",
+        f"- {facts['java']}; {facts['postgres']}; {facts['wrk']}",
+        f"- service: `java -jar` with no JVM options, `INGEST_INTERVAL={INTERVAL_MS}ms`, "
+        f"`INGEST_UPSTREAM_DELAY={UPSTREAM_DELAY_MS}ms`, other settings default; wrk warm-up {args.warmup} s, "
+        f"each load level {args.duration} s; {args.claims} measured claims per backlog level",
+        f"- `bench/run` took {elapsed / 60:.1f} min",
+        "",
+        text,
+        "",
+    ]
+    with open(path, "a") as f:
+        if new:
+            f.write("# Benchmarks\n\nEntries appended by `bench/run`, newest last.\n\n")
+        f.write("\n".join(entry) + "\n")
+
+
+def main():
+    global ARGS
+    p = argparse.ArgumentParser()
+    p.add_argument("--work", required=True)
+    p.add_argument("--bench-dir", required=True)
+    p.add_argument("--jar", required=True)
+    p.add_argument("--classpath", required=True)
+    p.add_argument("--java", default="java")
+    p.add_argument("--stores", default="h2,postgres")
+    p.add_argument("--pg-host-port")
+    p.add_argument("--pg-user", default="postgres")
+    p.add_argument("--pg-password", default="postgres")
+    p.add_argument("--pg-version", default="PostgreSQL")
+    p.add_argument("--warmup", type=int, default=20)
+    p.add_argument("--duration", type=int, default=10)
+    p.add_argument("--claims", type=int, default=400)
+    p.add_argument("--levels", default="10,10000,1000000", help="backlogs of the claim benchmark")
+    p.add_argument("--record", help="append the table to this Markdown file")
+    p.add_argument("--started-epoch", type=float, default=time.time(), help="when bench/run started")
+    args = ARGS = p.parse_args()
+    args.stores = [s for s in args.stores.split(",") if s]
+    args.levels = [int(n) for n in args.levels.split(",")]
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
+
+    facts = machine_facts(args)
+    facts["load_start"] = facts["load"]
+    results = {}
+    try:
+        if "h2" in args.stores:
+            url = "jdbc:h2:file:" + os.path.join(args.work, "service-h2", "data", "ingest")
+            results["h2"] = bench_store(args, "h2", {
+                "INGEST_DB_URL": url, "INGEST_INTERVAL": f"{INTERVAL_MS}ms",
+                "INGEST_UPSTREAM_DELAY": f"{UPSTREAM_DELAY_MS}ms"}, (url, "", ""))
+        if "postgres" in args.stores:
+            url = f"jdbc:postgresql://{args.pg_host_port}/postgres"
+            results["postgres"] = bench_store(args, "postgres", {
+                "INGEST_DB_URL": url, "INGEST_DB_USER": args.pg_user, "INGEST_DB_PASSWORD": args.pg_password,
+                "INGEST_INTERVAL": f"{INTERVAL_MS}ms", "INGEST_UPSTREAM_DELAY": f"{UPSTREAM_DELAY_MS}ms"},
+                (url, args.pg_user, args.pg_password))
+        log("claim benchmark (ClaimBench): filling backlogs of single-batch ingestions, then claiming")
+        claims = claim_bench(args)
+    finally:
+        cleanup()
+    text = table(results, claims, args.stores)
+    elapsed = time.time() - args.started_epoch
+    print()
+    print(text)
+    print()
+    if args.record:
+        record(args, facts, text, elapsed)
+        log(f"table appended to {args.record}")
+
+
+ARGS = None
+
+if __name__ == "__main__":
+    main()
