@@ -21,6 +21,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -68,6 +69,17 @@ def cleanup():
             print(f"could not stop pid {proc.pid}: {e}", file=sys.stderr)
 
 
+def watch_parent():
+    """Should bench/run die without stopping this script (kill -9), stop what was started here."""
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1)
+        os.kill(os.getpid(), signal.SIGTERM)
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -105,7 +117,8 @@ class Service:
         self.log_path = os.path.join(args.work, f"service-{store}.log")
         self.log_file = open(self.log_path, "w")
         self.started = time.monotonic()
-        self.proc = register(subprocess.Popen([args.java, "-jar", args.jar], cwd=folder, env=full_env,
+        self.proc = register(subprocess.Popen([args.java, *args.java_opts.split(), "-jar", args.jar], cwd=folder,
+                                              env=full_env,
                                               stdout=self.log_file, stderr=subprocess.STDOUT,
                                               stdin=subprocess.DEVNULL), args)
 
@@ -135,11 +148,11 @@ def tail(path, lines=30):
         return "(no output)"
 
 
-def body_file(args, n):
-    path = os.path.join(args.work, f"ids-{n}.json")
+def body_file(args, n, priority="HIGH"):
+    path = os.path.join(args.work, f"ids-{n}-{priority}.json")
     if not os.path.exists(path):
         with open(path, "w") as f:
-            f.write('{"ids": [' + ", ".join(str(i) for i in range(1, n + 1)) + '], "priority": "LOW"}')
+            f.write('{"ids": [' + ", ".join(str(i) for i in range(1, n + 1)) + '], "priority": "' + priority + '"}')
     return path
 
 
@@ -153,11 +166,11 @@ def curl(args, *curl_args):
     return int(code), float(seconds), int(float(size))
 
 
-def post_ids(args, svc, n):
+def post_ids(args, svc, n, priority="HIGH"):
     """POSTs n ids in one request; returns (ingestion id, seconds to the 200)."""
     answer = os.path.join(args.work, "post-answer.json")
     code, seconds, _ = curl(args, "-o", answer, "-H", "Content-Type: application/json", "-H", "Expect:",
-                            "--data-binary", "@" + body_file(args, n), svc.base + "/ingest")
+                            "--data-binary", "@" + body_file(args, n, priority), svc.base + "/ingest")
     with open(answer) as f:
         text = f.read()
     if code != 200:
@@ -165,8 +178,9 @@ def post_ids(args, svc, n):
     return json.loads(text)["ingestion_id"], seconds
 
 
-def get_status(args, svc, ingestion_id, n):
-    """GETs the whole status; returns seconds to the last byte, after checking every batch is there."""
+def get_status(args, svc, ingestion_id, n, keep=False):
+    """GETs the whole status; returns seconds to the last byte (and the answer if `keep`), after
+    checking that every batch is there."""
     path = os.path.join(args.work, "status.json")
     code, seconds, size = curl(args, "-o", path, svc.base + "/status/" + ingestion_id)
     with open(path, "rb") as f:
@@ -175,7 +189,7 @@ def get_status(args, svc, ingestion_id, n):
     batches = data.count(b'"batch_id"')
     if code != 200 or batches != math.ceil(n / 3):
         raise RuntimeError(f"GET /status of {n} ids: {code}, {batches} batches in {size} bytes")
-    return seconds, size
+    return (seconds, size, json.loads(data)) if keep else (seconds, size)
 
 
 def run_wrk(args, svc, connections, seconds, threads=None):
@@ -252,7 +266,7 @@ def bench_store(args, store, env, db):
             f"(that POST took {r['cold_post_1m_s']:.2f} s on the cold JVM)")
 
         log(f"{store}: warming up, {args.warmup} s of wrk at 16 connections")
-        run_wrk(args, svc, 16, args.warmup)
+        r["warmup_requests"] = run_wrk(args, svc, 16, args.warmup)["requests"]
         r["load"] = {}
         for c in CONCURRENCY:
             w = run_wrk(args, svc, c, args.duration)
@@ -271,6 +285,15 @@ def bench_store(args, store, env, db):
             r["large"][n] = (post_s, status_s, size)
             log(f"{store}: {n:,} ids: 200 after {post_s * 1000:.0f} ms, full status ({size / 1e6:.1f} MB) "
                 f"after {status_s * 1000:.0f} ms")
+        # GET /status of a small ingestion at the back of the queue: its queue position is an
+        # aggregate over the waiting ingestions ahead of it (the load test's, here).
+        iid, _ = post_ids(args, svc, 10, "LOW")
+        times = []
+        for _ in range(3):
+            seconds, _, answer = get_status(args, svc, iid, 10, keep=True)
+            times.append(seconds)
+        r["behind"] = (statistics.median(times), answer["batches"][0].get("queue_position"))
+        log(f"{store}: GET /status of 10 LOW ids at queue position {r['behind'][1]}: {r['behind'][0] * 1000:.0f} ms")
         time.sleep(1)
         r["rss_end"] = svc.rss()
 
@@ -295,7 +318,8 @@ def bench_store(args, store, env, db):
 
 def claim_bench(args):
     cmd = [args.java, "-cp", args.classpath, "dev.ingestion.bench.ClaimBench", "--claims", str(args.claims),
-           "--levels", ",".join(str(n) for n in args.levels), "--one", "3000000"]
+           "--levels", ",".join(str(n) for n in args.levels), "--one", "3000000",
+           "--deadline", str(int(args.deadline * 1000))]
     if "h2" in args.stores:
         cmd += ["--h2", os.path.join(args.work, "claim-h2")]
     if "postgres" in args.stores:
@@ -305,8 +329,6 @@ def claim_bench(args):
     with open(err_path, "w") as err:
         proc = register(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), args)
         # stderr: progress lines to the console, everything (query plans too) to the log
-        import threading
-
         def pump():
             for line in proc.stderr:
                 err.write(line)
@@ -372,9 +394,18 @@ def table(results, claims, stores):
             return text
         row(2, f"one POST of {n:,} ids, then its full GET /status", "< 2 s · < 2 s" if n == 1_000_000 else "", cell)
 
-    def claim(s, shape, waiting):
+    def behind(s):
+        r = svc(s)
+        if not r:
+            return "n/a"
+        seconds, position = r["behind"]
+        small = sum(w["requests"] for w in r["load"].values()) + r["warmup_requests"]
+        return f"{ms(seconds)} (~{small:,} small ingestions ahead, queue position {position:,})"
+    row(2, "GET /status of a 10-id LOW ingestion behind everything the run queued (median of 3)", "", behind)
+
+    def claim(s, shape, level):
         for c in claims:
-            if c["store"] == s and c["shape"].startswith(shape) and c["waiting"] == waiting:
+            if c["store"] == s and c["shape"].startswith(shape) and c["level"] == level:
                 return c
         return None
 
@@ -385,10 +416,13 @@ def table(results, claims, stores):
             if not c:
                 return "n/a"
             text = f"p50 {c['p50_ms']:.2f} ms · p99 {c['p99_ms']:.2f} ms"
+            if c["waiting"] != c["level"]:
+                text += f" (out of time: only {c['waiting']:,} waiting)"
             if waiting == levels[-1] and len(levels) > 1:
                 base = claim(s, "single", levels[0])
                 ratio = c["p50_ms"] / base["p50_ms"] if base else float("nan")
-                text += f" ({ratio:.2f}× the p50 at {levels[0]:,}) " + verdict(ratio <= 2)
+                text += f" ({ratio:.2f}× the p50 at {levels[0]:,}) "
+                text += verdict(ratio <= 2) if c["waiting"] == c["level"] else "**not checked**"
             return text
         row(3, f"claim the next batch, {waiting:,} batches waiting (single-batch ingestions)",
             f"flat: p50 at {levels[-1]:,} ≤ 2× p50 at {levels[0]:,}" if waiting == levels[-1] else "", cell)
@@ -415,11 +449,11 @@ def table(results, claims, stores):
     row(4, "rhythm during the 64-connection load (same measures, the starts of that run)", "", rh_cell("rhythm_load"))
 
     row(5, "RSS at idle (3 s after the first healthy /health)", "",
-        lambda s: f"{svc(s)['rss_idle']:.0f} MB" if svc(s) else "n/a")
+        lambda s: f"{svc(s)['rss_idle']:,.0f} MB" if svc(s) else "n/a")
     row(5, "RSS with 1,000,000 ids waiting (2 s after their 200, before any load)", "< 300 MB",
-        lambda s: f"{svc(s)['rss_1m']:.0f} MB {verdict(svc(s)['rss_1m'] < 300)}" if svc(s) else "n/a")
+        lambda s: f"{svc(s)['rss_1m']:,.0f} MB {verdict(svc(s)['rss_1m'] < 300)}" if svc(s) else "n/a")
     row(5, "RSS at the end (after the load and the large requests, > 2,000,000 ids waiting)", "",
-        lambda s: f"{svc(s)['rss_end']:.0f} MB" if svc(s) else "n/a")
+        lambda s: f"{svc(s)['rss_end']:,.0f} MB" if svc(s) else "n/a")
     row(5, "`java -jar` to the first healthy /health", "",
         lambda s: f"{svc(s)['startup_s']:.1f} s" if svc(s) else "n/a")
     return "\n".join(rows)
@@ -464,7 +498,8 @@ def record(args, facts, text, elapsed):
         f"- machine: {facts['cores']} cores ({facts['cpu']}), {facts['memory']} memory, {facts['os']}, "
         f"kernel {facts['kernel']}, host `{facts['host']}`; load average at the start {facts['load_start']}",
         f"- {facts['java']}; {facts['postgres']}; {facts['wrk']}",
-        f"- service: `java -jar` with no JVM options, `INGEST_INTERVAL={INTERVAL_MS}ms`, "
+        f"- service: `java {args.java_opts + ' ' if args.java_opts else ''}-jar`"
+        f"{'' if args.java_opts else ' with no JVM options'}, `INGEST_INTERVAL={INTERVAL_MS}ms`, "
         f"`INGEST_UPSTREAM_DELAY={UPSTREAM_DELAY_MS}ms`, other settings default; wrk warm-up {args.warmup} s, "
         f"each load level {args.duration} s; {args.claims} measured claims per backlog level",
         f"- `bench/run` took {elapsed / 60:.1f} min",
@@ -472,6 +507,11 @@ def record(args, facts, text, elapsed):
         text,
         "",
     ]
+    if not new:
+        with open(path) as f:
+            ending = f.read()[-2:]
+        if ending != "\n\n":
+            entry.insert(0, "" if ending.endswith("\n") else "\n")
     with open(path, "a") as f:
         if new:
             f.write("# Benchmarks\n\nEntries appended by `bench/run`, newest last.\n\n")
@@ -486,6 +526,8 @@ def main():
     p.add_argument("--jar", required=True)
     p.add_argument("--classpath", required=True)
     p.add_argument("--java", default="java")
+    p.add_argument("--java-opts", default="", help="JVM options for the service (none: plain java -jar)")
+    p.add_argument("--deadline", type=float, default=0, help="epoch seconds by which filling backlogs must stop")
     p.add_argument("--stores", default="h2,postgres")
     p.add_argument("--pg-host-port")
     p.add_argument("--pg-user", default="postgres")
@@ -501,6 +543,7 @@ def main():
     args.stores = [s for s in args.stores.split(",") if s]
     args.levels = [int(n) for n in args.levels.split(",")]
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
+    watch_parent()
 
     facts = machine_facts(args)
     facts["load_start"] = facts["load"]

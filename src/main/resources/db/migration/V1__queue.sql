@@ -5,7 +5,7 @@
 -- million-id ingestion is one row here plus its id chunks, and the queue is this table.
 CREATE TABLE ingestion (
     id                UUID        NOT NULL PRIMARY KEY,
-    seq               BIGINT      GENERATED ALWAYS AS IDENTITY UNIQUE,
+    seq               BIGINT      GENERATED ALWAYS AS IDENTITY,
     priority          SMALLINT    NOT NULL,
     batch_size        INTEGER     NOT NULL,
     chunk_size        INTEGER     NOT NULL,

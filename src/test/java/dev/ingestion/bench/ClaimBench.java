@@ -43,7 +43,8 @@ import dev.ingestion.support.TestStores;
  * <p>Arguments: {@code --h2 <folder>} and/or {@code --pg <host:port> <user> <password>} (a
  * superuser: it creates its own databases), {@code --claims N} (measured claims per level),
  * {@code --levels 10,10000,1000000}, {@code --one N} (also a single ingestion of N ids; 0 skips),
- * {@code --group N} (ingestions per fill transaction, 10,000).
+ * {@code --group N} (ingestions per fill transaction, 10,000), {@code --deadline <epoch ms>} (stop filling
+ * then and measure with the backlog reached). PostgreSQL is measured first, then H2.
  * Prints one {@code CLAIMBENCH {json}} line per measurement on stdout, progress on stderr.
  */
 public final class ClaimBench {
@@ -52,6 +53,8 @@ public final class ClaimBench {
     private static final Duration LEASE = Duration.ofSeconds(30);
     private static final String OWNER = "claim-bench";
     private static int fillGroup = 10_000;
+    /** When filling must stop (epoch millis), so that bench/run keeps to its time; 0: never. */
+    private static long deadline;
     private static final int MEDIUM = 1;
 
     private final String storeName;
@@ -88,10 +91,21 @@ public final class ClaimBench {
                     pgPassword = args[++i];
                 }
                 case "--group" -> fillGroup = Integer.parseInt(args[++i]);
+                case "--deadline" -> deadline = Long.parseLong(args[++i]);
                 case "--claims" -> claims = Integer.parseInt(args[++i]);
                 case "--one" -> one = Integer.parseInt(args[++i]);
                 case "--levels" -> levels = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        if (pgHostPort != null) {
+            if (one > 0) {
+                try (HikariDataSource ds = freshPostgres(pgHostPort, pgUser, pgPassword, "claim_bench_one")) {
+                    new ClaimBench("postgres", ds, Dialect.POSTGRES).oneIngestion(one, claims);
+                }
+            }
+            try (HikariDataSource ds = freshPostgres(pgHostPort, pgUser, pgPassword, "claim_bench_levels")) {
+                new ClaimBench("postgres", ds, Dialect.POSTGRES).levels(levels, claims);
             }
         }
         if (h2Folder != null) {
@@ -103,16 +117,6 @@ public final class ClaimBench {
             }
             try (HikariDataSource ds = TestStores.h2(h2Folder.resolve("levels"))) {
                 new ClaimBench("h2", ds, Dialect.H2).levels(levels, claims);
-            }
-        }
-        if (pgHostPort != null) {
-            if (one > 0) {
-                try (HikariDataSource ds = freshPostgres(pgHostPort, pgUser, pgPassword, "claim_bench_one")) {
-                    new ClaimBench("postgres", ds, Dialect.POSTGRES).oneIngestion(one, claims);
-                }
-            }
-            try (HikariDataSource ds = freshPostgres(pgHostPort, pgUser, pgPassword, "claim_bench_levels")) {
-                new ClaimBench("postgres", ds, Dialect.POSTGRES).levels(levels, claims);
             }
         }
     }
@@ -127,8 +131,8 @@ public final class ClaimBench {
         store.insertIngestion(new NewIngestion(UUID.randomUUID(), MEDIUM, 3, ids, Instant.now()));
         double insertSeconds = (System.nanoTime() - t0) / 1e9;
         progress("%s: one ingestion of %,d ids stored in %.2f s", storeName, idCount, insertSeconds);
-        measure(String.format(Locale.ROOT, "one ingestion of %d ids", idCount), (idCount + 2) / 3, 200, claims, false,
-                insertSeconds);
+        measure(String.format(Locale.ROOT, "one ingestion of %d ids", idCount), (idCount + 2) / 3, (idCount + 2) / 3,
+                200, claims, false, insertSeconds);
     }
 
     /** 10, 10,000, 1,000,000 single-batch ingestions waiting. */
@@ -138,7 +142,7 @@ public final class ClaimBench {
             long t0 = System.nanoTime();
             fillTo(level);
             double fillSeconds = (System.nanoTime() - t0) / 1e9;
-            measure("single-batch ingestions", level, first ? 200 : 50, claims, true, fillSeconds);
+            measure("single-batch ingestions", level, waiting, first ? 200 : 50, claims, true, fillSeconds);
             first = false;
         }
     }
@@ -147,6 +151,10 @@ public final class ClaimBench {
         long t0 = System.nanoTime();
         int start = waiting;
         while (waiting < level) {
+            if (deadline > 0 && System.currentTimeMillis() > deadline) {
+                progress("%s: out of time: measuring with %,d waiting instead of %,d", storeName, waiting, level);
+                return;
+            }
             int n = Math.min(fillGroup, level - waiting);
             List<NewIngestion> group = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
@@ -167,7 +175,8 @@ public final class ClaimBench {
         return new NewIngestion(UUID.randomUUID(), MEDIUM, 3, new int[] {id, id + 1, id + 2}, Instant.now());
     }
 
-    private void measure(String shape, int batchesWaiting, int warmup, int claims, boolean replenish, double fillSeconds) {
+    private void measure(String shape, int level, int batchesWaiting, int warmup, int claims, boolean replenish,
+            double fillSeconds) {
         double[] millis = new double[claims];
         for (int i = -warmup; i < claims; i++) {
             sleepMillis(1); // the interval (1 ms) since the previous start
@@ -192,9 +201,9 @@ public final class ClaimBench {
         Arrays.sort(millis);
         double mean = Arrays.stream(millis).average().orElse(Double.NaN);
         String json = String.format(Locale.ROOT,
-                "{\"store\":\"%s\",\"shape\":\"%s\",\"waiting\":%d,\"claims\":%d,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
+                "{\"store\":\"%s\",\"shape\":\"%s\",\"level\":%d,\"waiting\":%d,\"claims\":%d,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
                         + "\"mean_ms\":%.3f,\"max_ms\":%.3f,\"fill_s\":%.2f}",
-                storeName, shape, batchesWaiting, claims, percentile(millis, 50), percentile(millis, 99), mean,
+                storeName, shape, level, batchesWaiting, claims, percentile(millis, 50), percentile(millis, 99), mean,
                 millis[millis.length - 1], fillSeconds);
         System.out.println("CLAIMBENCH " + json);
         System.out.flush();
