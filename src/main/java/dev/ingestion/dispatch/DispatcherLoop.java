@@ -82,12 +82,21 @@ public final class DispatcherLoop {
     }
 
     private void loop() {
+        int failures = 0;
         while (running) {
             Pause pause;
             try {
                 pause = step();
+                if (failures > 0) {
+                    log.info("dispatcher recovered after {} failed step(s)", failures);
+                    failures = 0;
+                }
             } catch (RuntimeException e) {
-                log.warn("dispatcher step failed, retrying in {}: {}", ERROR_BACKOFF, e.toString());
+                // Once a second during an outage: say so at the start and every 30 tries, not each time.
+                if (failures++ % 30 == 0) {
+                    log.warn("dispatcher step failed ({} in a row), retrying every {}: {}", failures, ERROR_BACKOFF,
+                            e.toString());
+                }
                 pause = new Pause(ERROR_BACKOFF, false);
             }
             pause(pause.length(), pause.wakeOnArrival());
