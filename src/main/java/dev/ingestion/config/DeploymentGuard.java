@@ -29,10 +29,8 @@ final class DeploymentGuard {
             log.warn("INGEST_ADOPT_SETTINGS: replaced deployment settings {} with {}", inForce, mine);
             return;
         }
-        if (!inForce.equals(mine)) {
-            throw new DeploymentSettingsMismatch(("This store is in use with interval %s and batch size %s, but this "
-                    + "instance was started with interval %s and batch size %s.").formatted(
-                    inForce.get("interval"), inForce.get("batch_size"), mine.get("interval"), mine.get("batch_size")));
-        }
+        throw new DeploymentSettingsMismatch(("This store is in use with interval %s and batch size %s, but this "
+                + "instance was started with interval %s and batch size %s.").formatted(
+                inForce.get("interval"), inForce.get("batch_size"), mine.get("interval"), mine.get("batch_size")));
     }
 }

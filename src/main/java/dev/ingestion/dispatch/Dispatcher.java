@@ -133,10 +133,6 @@ public final class Dispatcher {
         }
     }
 
-    Duration interval() {
-        return interval;
-    }
-
     Duration lease() {
         return lease;
     }

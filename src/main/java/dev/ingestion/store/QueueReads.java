@@ -125,8 +125,4 @@ public class QueueReads {
                         rs.getInt("attempt"), Sql.instant(rs, "started_at"), rs.getString("owner")))
                 .list();
     }
-
-    public boolean reachable() {
-        return jdbc.sql("SELECT 1").query(Integer.class).single() == 1;
-    }
 }

@@ -46,7 +46,7 @@ public class SettingsStore {
     }
 
     /** Records the values in force; a value already present is replaced. */
-    public void save(Map<String, String> settings) {
+    private void save(Map<String, String> settings) {
         tx.executeWithoutResult(status -> settings.forEach((name, value) -> {
             int updated = jdbc.sql("UPDATE deployment_setting SET setting_value = :value WHERE name = :name")
                     .param("name", name)

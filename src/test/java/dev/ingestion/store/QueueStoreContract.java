@@ -256,9 +256,4 @@ abstract class QueueStoreContract {
             assertThat(settings.deploymentSettings()).isEmpty();
         }
     }
-
-    @Test
-    void theStoreAnswersWhenReachable() {
-        assertThat(reads.reachable()).isTrue();
-    }
 }
