@@ -12,6 +12,7 @@ import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+import dev.ingestion.support.TestStores;
 import tools.jackson.databind.JsonNode;
 
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -23,7 +24,7 @@ class ApiDocsTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("ingest.db-url", () -> "jdbc:h2:file:" + folder.resolve("ingest"));
+        registry.add("ingest.db-url", () -> TestStores.h2Url(folder));
     }
 
     @LocalServerPort

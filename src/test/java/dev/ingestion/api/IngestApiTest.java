@@ -45,6 +45,7 @@ import dev.ingestion.dispatch.Dispatcher;
 import dev.ingestion.store.BatchStart;
 import dev.ingestion.store.QueueReads;
 import dev.ingestion.support.FakeClock;
+import dev.ingestion.support.TestStores;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -95,7 +96,7 @@ class IngestApiTest {
 
     @DynamicPropertySource
     static void settings(DynamicPropertyRegistry registry) {
-        registry.add("ingest.db-url", () -> "jdbc:h2:file:" + folder.toAbsolutePath().resolve("ingest"));
+        registry.add("ingest.db-url", () -> TestStores.h2Url(folder));
         registry.add("ingest.interval", () -> "1h");
         registry.add("ingest.upstream-delay", () -> "100ms");
         registry.add("ingest.max-ids", () -> MAX_IDS);

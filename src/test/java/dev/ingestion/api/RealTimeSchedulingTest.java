@@ -25,6 +25,7 @@ import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+import dev.ingestion.support.TestStores;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -44,7 +45,7 @@ class RealTimeSchedulingTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("ingest.db-url", () -> "jdbc:h2:file:" + folder.resolve("ingest"));
+        registry.add("ingest.db-url", () -> TestStores.h2Url(folder));
         registry.add("ingest.interval", () -> "1");
         registry.add("ingest.upstream-delay", () -> "100ms");
     }

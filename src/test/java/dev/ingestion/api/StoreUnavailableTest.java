@@ -15,6 +15,8 @@ import org.springframework.test.context.DynamicPropertySource;
 
 import com.zaxxer.hikari.HikariDataSource;
 
+import dev.ingestion.support.TestStores;
+
 /** With the store out of reach, every endpoint answers 503 in the API's error shape. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @DirtiesContext
@@ -25,7 +27,7 @@ class StoreUnavailableTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("ingest.db-url", () -> "jdbc:h2:file:" + folder.resolve("ingest"));
+        registry.add("ingest.db-url", () -> TestStores.h2Url(folder));
     }
 
     @LocalServerPort

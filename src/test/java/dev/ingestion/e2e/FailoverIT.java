@@ -9,7 +9,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -193,17 +192,8 @@ class FailoverIT {
             assertThat(status.get("status").asString()).as("overall status of %s", s.label()).isEqualTo("completed");
             assertThat(batchStatuses(survivor, s)).as("batch statuses of %s", s.label()).containsOnly("completed");
 
-            JsonNode records = json(get(survivor, "/ingestions/" + s.id() + "/records?limit=1000"));
-            assertThat(records.get("total").asInt()).isEqualTo(s.ids().size());
-            List<JsonNode> rows = new ArrayList<>(records.get("records").values());
-            assertThat(rows).extracting(r -> r.get("id").asInt()).as("record ids of %s", s.label())
-                    .containsExactlyElementsOf(s.ids());
-            assertThat(rows).extracting(r -> r.get("state").asString()).as("record states of %s", s.label())
-                    .containsOnly("fetched");
-            assertThat(rows).allSatisfy(r -> {
-                assertThat(r.get("data").get("id").asInt()).as("data.id of %s", r).isEqualTo(r.get("id").asInt());
-                assertThat(r.get("data").get("data").asString()).as("data.data of %s", r).isEqualTo("processed");
-            });
+            FetchedRecords.assertEveryIdFetched(json(get(survivor, "/ingestions/" + s.id() + "/records?limit=1000")),
+                    s.ids(), s.label());
         }
         // The records of an interrupted batch were fetched by its re-run.
         for (BatchStart before : interrupted) {

@@ -118,17 +118,9 @@ class KillAndRestartIT {
 
         // Every id was fetched and its record stored, in request order.
         for (Sent ingestion : sent) {
-            JsonNode records = json(get(second, "/ingestions/" + ingestion.id() + "/records?limit=1000"));
-            assertThat(records.get("total").asInt()).isEqualTo(ingestion.ids().size());
-            List<JsonNode> rows = new ArrayList<>(records.get("records").values());
-            assertThat(rows).extracting(r -> r.get("id").asInt()).as("record ids of %s", ingestion.label())
-                    .containsExactlyElementsOf(ingestion.ids());
-            assertThat(rows).extracting(r -> r.get("state").asString()).as("record states of %s", ingestion.label())
-                    .containsOnly("fetched");
-            assertThat(rows).allSatisfy(r -> {
-                assertThat(r.get("data").get("id").asInt()).as("data.id of %s", r).isEqualTo(r.get("id").asInt());
-                assertThat(r.get("data").get("data").asString()).as("data.data of %s", r).isEqualTo("processed");
-            });
+            FetchedRecords.assertEveryIdFetched(
+                    json(get(second, "/ingestions/" + ingestion.id() + "/records?limit=1000")), ingestion.ids(),
+                    ingestion.label());
         }
     }
 

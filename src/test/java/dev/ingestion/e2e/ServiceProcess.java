@@ -21,6 +21,8 @@ import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
+import dev.ingestion.support.TestStores;
+
 /**
  * The packaged service running as a child process, the way it runs in production: its own JVM,
  * its own port, configured by environment variables only. {@link #kill()} is a SIGKILL on Linux:
@@ -187,7 +189,7 @@ final class ServiceProcess {
 
         static Map<String, String> env(Path folder, String... keyValues) {
             Map<String, String> env = new HashMap<>();
-            env.put("INGEST_DB_URL", "jdbc:h2:file:" + folder.toAbsolutePath().resolve("ingest"));
+            env.put("INGEST_DB_URL", TestStores.h2Url(folder));
             for (int i = 0; i < keyValues.length; i += 2) {
                 env.put(keyValues[i], keyValues[i + 1]);
             }

@@ -32,8 +32,12 @@ public final class TestStores {
     }
 
     public static HikariDataSource h2(Path folder) {
-        String url = "jdbc:h2:file:" + folder.toAbsolutePath().resolve("ingest");
-        return migrated(Dialect.H2.connectionUrl(url), "sa", "");
+        return migrated(Dialect.H2.connectionUrl(h2Url(folder)), "sa", "");
+    }
+
+    /** The embedded store's URL for a data folder, as INGEST_DB_URL would give it. */
+    public static String h2Url(Path folder) {
+        return "jdbc:h2:file:" + folder.toAbsolutePath().resolve("ingest");
     }
 
     public static HikariDataSource postgres() {
