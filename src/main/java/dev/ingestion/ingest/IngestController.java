@@ -2,6 +2,7 @@ package dev.ingestion.ingest;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.UUID;
 
@@ -9,7 +10,6 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
-import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
@@ -18,7 +18,9 @@ import dev.ingestion.web.ApiException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 
 @RestController
 class IngestController {
@@ -35,16 +37,31 @@ class IngestController {
 
     @Operation(summary = "Queue a list of ids for fetching at a priority",
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
-                    content = @Content(mediaType = "application/json", schema = @Schema(implementation = IngestBody.class))))
+                    content = @Content(mediaType = "application/json", schema = @Schema(implementation = IngestBody.class))),
+            responses = @ApiResponse(responseCode = "200", description = "stored: it survives a crash from now on",
+                    content = @Content(mediaType = "application/json", schema = @Schema(implementation = Accepted.class))))
     @PostMapping("/ingest")
-    ResponseEntity<Map<String, String>> ingest(@RequestHeader(value = HttpHeaders.CONTENT_TYPE, required = false) String contentType,
-            HttpServletRequest request) throws IOException {
+    void ingest(@RequestHeader(value = HttpHeaders.CONTENT_TYPE, required = false) String contentType,
+            HttpServletRequest request, HttpServletResponse response) throws IOException {
         requireJson(contentType);
         IngestRequestParser.IngestRequest valid = parser.parse(readBody(request));
         UUID id = ingestions.submit(valid.ids(), valid.priority());
-        // The type is set here, not negotiated: once stored, the answer must be the 200, whatever Accept says.
-        return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON)
-                .body(Map.of("ingestion_id", id.toString()));
+        writeAccepted(response, id);
+    }
+
+    /**
+     * Written by hand, with its length: through a ResponseEntity and a message converter the
+     * answer went out chunked in two writes, and picking the converter cost more CPU than
+     * storing the ingestion (the HTTP layer alone went from about 5,700 to 13,000 requests/s).
+     * The type is set, not negotiated: once stored, the answer must be the 200, whatever Accept
+     * says.
+     */
+    private static void writeAccepted(HttpServletResponse response, UUID id) throws IOException {
+        byte[] body = ("{\"ingestion_id\":\"" + id + "\"}").getBytes(StandardCharsets.US_ASCII);
+        response.setStatus(HttpServletResponse.SC_OK);
+        response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
     }
 
     private static void requireJson(String contentType) {
@@ -79,6 +96,11 @@ class IngestController {
     private ApiException tooLarge() {
         return new ApiException(HttpStatus.CONTENT_TOO_LARGE, "Request body too large",
                 Map.of("body", "at most " + maxBody + " bytes"));
+    }
+
+    /** The answer as the API docs show it. */
+    @Schema(name = "IngestAccepted")
+    record Accepted(@Schema(format = "uuid") String ingestion_id) {
     }
 
     /** The request body as the API docs show it; the controller reads the raw bytes itself. */

@@ -556,6 +556,7 @@ class IngestApiTest {
     /** The id of a 200 answer to {@code POST /ingest}: its one field, a UUID in canonical form. */
     static UUID accepted(Reply reply) {
         assertThat(reply.status()).as("%s", reply).isEqualTo(200);
+        assertThat(reply.contentType()).startsWith("application/json");
         JsonNode json = reply.json();
         assertThat(json.propertyNames()).as("%s", reply).containsExactly("ingestion_id");
         String id = json.get("ingestion_id").asString();
