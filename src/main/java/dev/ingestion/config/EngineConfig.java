@@ -13,6 +13,7 @@ import javax.sql.DataSource;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.flyway.autoconfigure.FlywayConfigurationCustomizer;
 import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -50,6 +51,11 @@ class EngineConfig {
     @Bean
     Dialect dialect(IngestSettings settings) {
         return Dialect.of(settings.dbUrl());
+    }
+
+    @Bean
+    FlywayConfigurationCustomizer migrationPlaceholders(Dialect dialect) {
+        return flyway -> flyway.placeholders(dialect.migrationPlaceholders());
     }
 
     @Bean

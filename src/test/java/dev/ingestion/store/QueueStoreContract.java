@@ -2,6 +2,8 @@ package dev.ingestion.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,6 +20,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
 
@@ -88,6 +91,23 @@ abstract class QueueStoreContract {
         long first = reads.findIngestion(insert(LOW, 1)).orElseThrow().seq();
         long second = reads.findIngestion(insert(HIGH, 1)).orElseThrow().seq();
         assertThat(second).isGreaterThan(first);
+    }
+
+    @Test
+    void ingestionsTakeIncreasingSequenceNumbersWhicheverConnectionStoresThem() throws SQLException {
+        // Like instances sharing a database: a sequence that reserves numbers per session would
+        // give the third ingestion a smaller number than the second.
+        try (Connection a = dataSource.getConnection(); Connection b = dataSource.getConnection()) {
+            QueueStore onA = new QueueStore(new SingleConnectionDataSource(a, true));
+            QueueStore onB = new QueueStore(new SingleConnectionDataSource(b, true));
+            List<Long> seqs = new ArrayList<>();
+            for (QueueStore via : List.of(onA, onB, onA, onB)) {
+                UUID id = UUID.randomUUID();
+                via.insertIngestion(new NewIngestion(id, LOW, 3, new int[] {1}, T0));
+                seqs.add(reads.findIngestion(id).orElseThrow().seq());
+            }
+            assertThat(seqs).isSorted().doesNotHaveDuplicates();
+        }
     }
 
     @Test

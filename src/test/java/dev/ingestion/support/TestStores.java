@@ -90,6 +90,13 @@ public final class TestStores {
     }
 
     public static void migrate(DataSource dataSource) {
-        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+        Dialect dialect;
+        try (Connection connection = dataSource.getConnection()) {
+            dialect = Dialect.of(connection.getMetaData().getURL());
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration")
+                .placeholders(dialect.migrationPlaceholders()).load().migrate();
     }
 }
