@@ -81,11 +81,14 @@ class IngestController {
     }
 
     private byte[] readBody(HttpServletRequest request) throws IOException {
-        if (request.getContentLengthLong() > maxBody) {
+        long declared = request.getContentLengthLong();
+        if (declared > maxBody) {
             throw tooLarge();
         }
         try (InputStream in = request.getInputStream()) {
-            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBody + 1));
+            // With a declared length, one array of that size: reading up to the limit allocates
+            // 8 KB buffers first, which was a fifth of the request threads' garbage.
+            byte[] body = in.readNBytes((int) (declared >= 0 ? declared : Math.min(Integer.MAX_VALUE - 8, maxBody + 1)));
             if (body.length > maxBody) {
                 throw tooLarge();
             }
