@@ -3,9 +3,13 @@ package dev.ingestion.store;
 import java.time.Instant;
 import java.util.UUID;
 
-/** An ingestion as stored; its batches are implied by {@code batchSize} and {@code idCount}. */
+/**
+ * An ingestion as stored; its batches are implied by {@code batchSize} and {@code idCount}.
+ *
+ * @param inlineIds the packed ids when they are kept in the ingestion's own row, else null
+ */
 public record IngestionRow(UUID id, long seq, int priority, int batchSize, int chunkSize, int idCount,
-        int batchCount, int nextBatch, int completedBatches, Instant createdAt) {
+        int batchCount, int nextBatch, int completedBatches, Instant createdAt, byte[] inlineIds) {
 
     public int batchStart(int index) {
         return index * batchSize;

@@ -30,14 +30,14 @@ public class QueueReads {
     public Optional<IngestionRow> findIngestion(UUID id) {
         return jdbc.sql("""
                 SELECT id, seq, priority, batch_size, chunk_size, id_count, batch_count, next_batch,
-                       completed_batches, created_at
+                       completed_batches, created_at, ids
                 FROM ingestion WHERE id = :id
                 """)
                 .param("id", id)
                 .query((rs, n) -> new IngestionRow(rs.getObject("id", UUID.class), rs.getLong("seq"),
                         rs.getInt("priority"), rs.getInt("batch_size"), rs.getInt("chunk_size"), rs.getInt("id_count"),
                         rs.getInt("batch_count"), rs.getInt("next_batch"), rs.getInt("completed_batches"),
-                        Sql.instant(rs, "created_at")))
+                        Sql.instant(rs, "created_at"), rs.getBytes("ids")))
                 .optional();
     }
 
@@ -54,9 +54,16 @@ public class QueueReads {
                 .list();
     }
 
-    /** Hands the ingestion's ids to {@code sink} in request order, one chunk at a time. */
+    /**
+     * Hands the ids of positions {@code [fromPosition, toPosition)} to {@code sink} in request
+     * order, one whole chunk at a time: chunk {@code n} starts at position {@code n * chunkSize}.
+     */
     public void forEachIdChunk(IngestionRow ingestion, int fromPosition, int toPosition, Consumer<int[]> sink) {
         if (fromPosition >= toPosition) {
+            return;
+        }
+        if (ingestion.inlineIds() != null) {
+            sink.accept(IdCodec.decode(ingestion.inlineIds()));
             return;
         }
         int firstChunk = fromPosition / ingestion.chunkSize();

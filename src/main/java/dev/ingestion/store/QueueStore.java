@@ -1,5 +1,6 @@
 package dev.ingestion.store;
 
+import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -56,6 +57,7 @@ public class QueueStore {
             int[] ids = ingestion.ids();
             int batchSize = ingestion.batchSize();
             int chunkSize = Math.max(1, IDS_PER_CHUNK / batchSize) * batchSize;
+            boolean inline = ids.length <= chunkSize;
             rows.add(new MapSqlParameterSource()
                     .addValue("id", ingestion.id())
                     .addValue("priority", ingestion.priority())
@@ -63,8 +65,9 @@ public class QueueStore {
                     .addValue("chunkSize", chunkSize)
                     .addValue("idCount", ids.length)
                     .addValue("batchCount", (ids.length + batchSize - 1) / batchSize)
-                    .addValue("createdAt", Sql.ts(ingestion.createdAt())));
-            for (int from = 0, no = 0; from < ids.length; from += chunkSize, no++) {
+                    .addValue("createdAt", Sql.ts(ingestion.createdAt()))
+                    .addValue("ids", inline ? IdCodec.encode(ids, 0, ids.length) : null, Types.VARBINARY));
+            for (int from = 0, no = 0; !inline && from < ids.length; from += chunkSize, no++) {
                 chunks.add(new MapSqlParameterSource()
                         .addValue("ingestion", ingestion.id())
                         .addValue("no", no)
@@ -73,8 +76,8 @@ public class QueueStore {
         }
         tx.executeWithoutResult(status -> {
             batchJdbc.batchUpdate("""
-                    INSERT INTO ingestion (id, priority, batch_size, chunk_size, id_count, batch_count, waiting, created_at)
-                    VALUES (:id, :priority, :batchSize, :chunkSize, :idCount, :batchCount, TRUE, :createdAt)
+                    INSERT INTO ingestion (id, priority, batch_size, chunk_size, id_count, batch_count, waiting, created_at, ids)
+                    VALUES (:id, :priority, :batchSize, :chunkSize, :idCount, :batchCount, TRUE, :createdAt, :ids)
                     """, rows.toArray(MapSqlParameterSource[]::new));
             batchJdbc.batchUpdate("""
                     INSERT INTO ingestion_chunk (ingestion_id, chunk_no, ids) VALUES (:ingestion, :no, :ids)
@@ -193,19 +196,14 @@ public class QueueStore {
         IngestionRow ingestion = reads.findIngestion(ingestionId).orElseThrow();
         int from = ingestion.batchStart(index);
         int to = ingestion.batchEnd(index);
-        int chunkNo = from / ingestion.chunkSize();
-        int[] chunk = IdCodec.decode(jdbc.sql("""
-                SELECT ids FROM ingestion_chunk WHERE ingestion_id = :ingestion AND chunk_no = :no
-                """)
-                .param("ingestion", ingestionId)
-                .param("no", chunkNo)
-                .query(byte[].class)
-                .single());
+        int chunkStart = from - from % ingestion.chunkSize();
+        List<int[]> chunk = new ArrayList<>(1); // a batch never spans two chunks
+        reads.forEachIdChunk(ingestion, from, to, chunk::add);
         Set<Integer> stored = new HashSet<>(storedPositions(ingestionId, from, to));
         List<ClaimedBatch.Item> items = new ArrayList<>(to - from);
         for (int position = from; position < to; position++) {
             if (!stored.contains(position)) {
-                items.add(new ClaimedBatch.Item(position, chunk[position - chunkNo * ingestion.chunkSize()]));
+                items.add(new ClaimedBatch.Item(position, chunk.get(0)[position - chunkStart]));
             }
         }
         return items;

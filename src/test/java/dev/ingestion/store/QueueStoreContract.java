@@ -20,6 +20,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
@@ -76,9 +77,45 @@ abstract class QueueStoreContract {
         assertThat(row.batchCount()).isEqualTo(834);
         assertThat(row.priority()).isEqualTo(LOW);
         assertThat(row.createdAt()).isEqualTo(T0);
+        assertThat(chunkRows(id)).isEqualTo(3);
+        assertThat(idsOf(row)).containsExactlyElementsOf(IntStream.of(ids).boxed().toList());
+    }
+
+    @Test
+    void aSmallIngestionKeepsItsIdsInItsOwnRowAndIsClaimedFromThere() {
+        UUID id = insert(LOW, 7, 8, 9, 10);
+
+        assertThat(chunkRows(id)).isZero();
+        assertThat(idsOf(reads.findIngestion(id).orElseThrow())).containsExactly(7, 8, 9, 10);
+        assertThat(claimAt(T0).pending()).containsExactly(
+                new ClaimedBatch.Item(0, 7), new ClaimedBatch.Item(1, 8), new ClaimedBatch.Item(2, 9));
+    }
+
+    @Test
+    void anIngestionStoredBeforeIdsWereKeptInlineIsReadAndClaimedFromItsChunk() {
+        UUID id = UUID.randomUUID();
+        JdbcClient jdbc = JdbcClient.create(dataSource);
+        jdbc.sql("""
+                INSERT INTO ingestion (id, priority, batch_size, chunk_size, id_count, batch_count, waiting, created_at)
+                VALUES (:id, 2, 3, 1023, 4, 2, TRUE, :createdAt)
+                """).param("id", id).param("createdAt", Sql.ts(T0)).update();
+        jdbc.sql("INSERT INTO ingestion_chunk (ingestion_id, chunk_no, ids) VALUES (:id, 0, :ids)")
+                .param("id", id).param("ids", IdCodec.encode(new int[] {7, 8, 9, 10}, 0, 4)).update();
+
+        assertThat(idsOf(reads.findIngestion(id).orElseThrow())).containsExactly(7, 8, 9, 10);
+        claimAt(T0);
+        assertThat(claimAt(T0.plus(INTERVAL)).pending()).containsExactly(new ClaimedBatch.Item(3, 10));
+    }
+
+    private List<Integer> idsOf(IngestionRow row) {
         List<Integer> read = new ArrayList<>();
         reads.forEachIdChunk(row, 0, row.idCount(), chunk -> IntStream.of(chunk).forEach(read::add));
-        assertThat(read).containsExactlyElementsOf(IntStream.of(ids).boxed().toList());
+        return read;
+    }
+
+    private int chunkRows(UUID id) {
+        return JdbcClient.create(dataSource).sql("SELECT COUNT(*) FROM ingestion_chunk WHERE ingestion_id = :id")
+                .param("id", id).query(Integer.class).single();
     }
 
     @Test
