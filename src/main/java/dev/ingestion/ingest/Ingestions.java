@@ -1,10 +1,10 @@
 package dev.ingestion.ingest;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.UUID;
 import java.util.function.Consumer;
 
-import com.fasterxml.uuid.UUIDClock;
 import com.fasterxml.uuid.impl.TimeBasedEpochRandomGenerator;
 
 import dev.ingestion.store.NewIngestion;
@@ -29,12 +29,7 @@ public final class Ingestions {
         this.clock = clock;
         this.batchSize = batchSize;
         this.onAccepted = onAccepted;
-        this.ids = new TimeBasedEpochRandomGenerator(null, new UUIDClock() {
-            @Override
-            public long currentTimeMillis() {
-                return clock.millis();
-            }
-        });
+        this.ids = new TimeBasedEpochRandomGenerator(null);
     }
 
     /** Each ingestion in a commit of its own. */
@@ -49,8 +44,9 @@ public final class Ingestions {
      * 11,000 requests/s at 64 connections with time-ordered ones).
      */
     public UUID submit(int[] requested, Priority priority) {
-        UUID id = ids.generate();
-        writer.accept(new NewIngestion(id, priority.rank(), batchSize, requested, clock.instant()));
+        Instant now = clock.instant();
+        UUID id = ids.construct(now.toEpochMilli());
+        writer.accept(new NewIngestion(id, priority.rank(), batchSize, requested, now));
         onAccepted.run();
         return id;
     }

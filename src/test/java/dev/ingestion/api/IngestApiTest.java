@@ -561,6 +561,7 @@ class IngestApiTest {
         assertThat(json.propertyNames()).as("%s", reply).containsExactly("ingestion_id");
         String id = json.get("ingestion_id").asString();
         assertThat(UUID.fromString(id).toString()).isEqualTo(id);
+        assertThat(UUID.fromString(id).version()).as("time-ordered").isEqualTo(7);
         return UUID.fromString(id);
     }
 
