@@ -534,7 +534,7 @@ def main():
     p.add_argument("--pg-password", default="postgres")
     p.add_argument("--pg-version", default="PostgreSQL")
     p.add_argument("--warmup", type=int, default=40)
-    p.add_argument("--duration", type=int, default=10)
+    p.add_argument("--duration", type=int, default=20)
     p.add_argument("--claims", type=int, default=400)
     p.add_argument("--levels", default="10,10000,1000000", help="backlogs of the claim benchmark")
     p.add_argument("--record", help="append the table to this Markdown file")
