@@ -107,7 +107,7 @@ def http_status(url, timeout=2):
 # ---- one store --------------------------------------------------------------------------------
 
 class Service:
-    def __init__(self, args, store, env, folder):
+    def __init__(self, args, store, env, folder, launch=None):
         self.args, self.store, self.folder = args, store, folder
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -117,7 +117,8 @@ class Service:
         self.log_path = os.path.join(args.work, f"service-{store}.log")
         self.log_file = open(self.log_path, "w")
         self.started = time.monotonic()
-        self.proc = register(subprocess.Popen([args.java, *args.java_opts.split(), "-jar", args.jar], cwd=folder,
+        launch = launch or ["-jar", args.jar]
+        self.proc = register(subprocess.Popen([args.java, *args.java_opts.split(), *launch], cwd=folder,
                                               env=full_env,
                                               stdout=self.log_file, stderr=subprocess.STDOUT,
                                               stdin=subprocess.DEVNULL), args)
@@ -316,6 +317,20 @@ def bench_store(args, store, env, db):
     return r
 
 
+def cds_startup(args):
+    """Item 5: start-up of the extracted jar with its class-data sharing archive, fresh H2 folder."""
+    folder = os.path.join(args.work, "service-cds")
+    os.makedirs(folder)
+    env = {"INGEST_DB_URL": "jdbc:h2:file:" + os.path.join(folder, "data", "ingest")}
+    svc = Service(args, "cds", env, folder, [f"-XX:SharedArchiveFile={args.cds_archive}", "-jar", args.cds_jar])
+    try:
+        seconds = svc.await_healthy()
+    finally:
+        svc.stop()
+    log(f"h2 with class-data sharing: healthy after {seconds:.1f} s")
+    return seconds
+
+
 def claim_bench(args):
     cmd = [args.java, "-cp", args.classpath, "dev.ingestion.bench.ClaimBench", "--claims", str(args.claims),
            "--levels", ",".join(str(n) for n in args.levels), "--one", "3000000",
@@ -456,6 +471,8 @@ def table(results, claims, stores):
         lambda s: f"{svc(s)['rss_end']:,.0f} MB" if svc(s) else "n/a")
     row(5, "`java -jar` to the first healthy /health", "",
         lambda s: f"{svc(s)['startup_s']:.1f} s" if svc(s) else "n/a")
+    row(5, "the same from the extracted jar with a class-data sharing archive (README)", "",
+        lambda s: f"{svc(s)['startup_cds_s']:.1f} s" if svc(s) and "startup_cds_s" in svc(s) else "n/a")
     return "\n".join(rows)
 
 
@@ -538,6 +555,8 @@ def main():
     p.add_argument("--claims", type=int, default=400)
     p.add_argument("--levels", default="10,10000,1000000", help="backlogs of the claim benchmark")
     p.add_argument("--record", help="append the table to this Markdown file")
+    p.add_argument("--cds-jar", help="the extracted jar, for a start-up with class-data sharing")
+    p.add_argument("--cds-archive", help="its class-data sharing archive")
     p.add_argument("--started-epoch", type=float, default=time.time(), help="when bench/run started")
     args = ARGS = p.parse_args()
     args.stores = [s for s in args.stores.split(",") if s]
@@ -554,6 +573,8 @@ def main():
             results["h2"] = bench_store(args, "h2", {
                 "INGEST_DB_URL": url, "INGEST_INTERVAL": f"{INTERVAL_MS}ms",
                 "INGEST_UPSTREAM_DELAY": f"{UPSTREAM_DELAY_MS}ms"}, (url, "", ""))
+            if args.cds_archive:
+                results["h2"]["startup_cds_s"] = cds_startup(args)
         if "postgres" in args.stores:
             url = f"jdbc:postgresql://{args.pg_host_port}/postgres"
             results["postgres"] = bench_store(args, "postgres", {
