@@ -30,14 +30,14 @@ public class QueueReads {
     public Optional<IngestionRow> findIngestion(UUID id) {
         return jdbc.sql("""
                 SELECT id, seq, priority, batch_size, chunk_size, id_count, batch_count, next_batch,
-                       completed_batches, created_at, ids
+                       completed_batches, created_at, enqueued_before, ids
                 FROM ingestion WHERE id = :id
                 """)
                 .param("id", id)
                 .query((rs, n) -> new IngestionRow(rs.getObject("id", UUID.class), rs.getLong("seq"),
                         rs.getInt("priority"), rs.getInt("batch_size"), rs.getInt("chunk_size"), rs.getInt("id_count"),
                         rs.getInt("batch_count"), rs.getInt("next_batch"), rs.getInt("completed_batches"),
-                        Sql.instant(rs, "created_at"), rs.getBytes("ids")))
+                        Sql.instant(rs, "created_at"), rs.getLong("enqueued_before"), rs.getBytes("ids")))
                 .optional();
     }
 
@@ -98,22 +98,26 @@ public class QueueReads {
     /**
      * How many batches will start before the first waiting batch of an ingestion: the waiting
      * batches of every ingestion ahead of it, plus the batches waiting for a re-run (its own
-     * among them) that come before it in the order. Two range scans of the queue index rather
-     * than one OR, which neither backend can turn into an index range.
+     * among them) that come before it in the order. The waiting ones come from the running
+     * totals, whatever the backlog: those of the higher priorities, and, in its own priority,
+     * the batches queued before it less those started (a priority runs first in first out, so
+     * every start in it so far was of an ingestion ahead of it, or of its own).
      */
     public long batchesAhead(IngestionRow ingestion, Instant now) {
         return jdbc.sql("""
                 SELECT
-                  (SELECT COALESCE(SUM(batch_count - next_batch), 0) FROM ingestion
-                   WHERE waiting = TRUE AND priority < :priority)
-                + (SELECT COALESCE(SUM(batch_count - next_batch), 0) FROM ingestion
-                   WHERE waiting = TRUE AND priority = :priority AND seq < :seq)
+                  (SELECT COALESCE(SUM(CASE WHEN counter = 'enqueued' THEN batches ELSE -batches END), 0)
+                   FROM queue_tally WHERE priority < :priority)
+                + :enqueuedBefore + :nextBatch
+                - (SELECT batches FROM queue_tally WHERE counter = 'started' AND priority = :priority)
                 + (SELECT COUNT(*) FROM batch b JOIN ingestion i ON i.id = b.ingestion_id
                    WHERE b.status = 'triggered' AND (b.lease_until IS NULL OR b.lease_until < :now)
                      AND (i.priority < :priority OR (i.priority = :priority AND i.seq <= :seq)))
                 """)
                 .param("priority", ingestion.priority())
                 .param("seq", ingestion.seq())
+                .param("enqueuedBefore", ingestion.enqueuedBefore())
+                .param("nextBatch", ingestion.nextBatch())
                 .param("now", Sql.ts(now))
                 .query(Long.class)
                 .single();

@@ -6,14 +6,17 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
 import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -75,10 +78,30 @@ public class QueueStore {
             }
         }
         tx.executeWithoutResult(status -> {
+            // Locked before the rows get their seq, so that within a priority the totals follow seq.
+            Map<Integer, Long> enqueued = new TreeMap<>();
+            jdbc.sql("""
+                    SELECT priority, batches FROM queue_tally
+                    WHERE counter = 'enqueued' AND priority IN (:priorities)
+                    ORDER BY priority FOR UPDATE
+                    """)
+                    .param("priorities", rows.stream().map(row -> row.getValue("priority")).distinct().toList())
+                    .query((RowCallbackHandler) rs -> enqueued.put(rs.getInt("priority"), rs.getLong("batches")));
+            for (MapSqlParameterSource row : rows) {
+                int priority = (int) row.getValue("priority");
+                long before = enqueued.get(priority);
+                row.addValue("enqueuedBefore", before);
+                enqueued.put(priority, before + (int) row.getValue("batchCount"));
+            }
             batchJdbc.batchUpdate("""
-                    INSERT INTO ingestion (id, priority, batch_size, chunk_size, id_count, batch_count, waiting, created_at, ids)
-                    VALUES (:id, :priority, :batchSize, :chunkSize, :idCount, :batchCount, TRUE, :createdAt, :ids)
+                    INSERT INTO ingestion (id, priority, batch_size, chunk_size, id_count, batch_count, waiting, created_at,
+                                           ids, enqueued_before)
+                    VALUES (:id, :priority, :batchSize, :chunkSize, :idCount, :batchCount, TRUE, :createdAt,
+                            :ids, :enqueuedBefore)
                     """, rows.toArray(MapSqlParameterSource[]::new));
+            enqueued.forEach((priority, batches) -> jdbc.sql("""
+                    UPDATE queue_tally SET batches = :batches WHERE counter = 'enqueued' AND priority = :priority
+                    """).param("batches", batches).param("priority", priority).update());
             batchJdbc.batchUpdate("""
                     INSERT INTO ingestion_chunk (ingestion_id, chunk_no, ids) VALUES (:ingestion, :no, :ids)
                     """, chunks.toArray(MapSqlParameterSource[]::new));
@@ -176,6 +199,9 @@ public class QueueStore {
                 WHERE id = :ingestion
                 """)
                 .param("ingestion", pick.ingestionId())
+                .update();
+        jdbc.sql("UPDATE queue_tally SET batches = batches + 1 WHERE counter = 'started' AND priority = :priority")
+                .param("priority", pick.priority())
                 .update();
     }
 

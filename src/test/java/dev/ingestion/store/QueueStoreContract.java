@@ -96,8 +96,9 @@ abstract class QueueStoreContract {
         UUID id = UUID.randomUUID();
         JdbcClient jdbc = JdbcClient.create(dataSource);
         jdbc.sql("""
-                INSERT INTO ingestion (id, priority, batch_size, chunk_size, id_count, batch_count, waiting, created_at)
-                VALUES (:id, 2, 3, 1023, 4, 2, TRUE, :createdAt)
+                INSERT INTO ingestion (id, priority, batch_size, chunk_size, id_count, batch_count, waiting, created_at,
+                                       enqueued_before)
+                VALUES (:id, 2, 3, 1023, 4, 2, TRUE, :createdAt, 0)
                 """).param("id", id).param("createdAt", Sql.ts(T0)).update();
         jdbc.sql("INSERT INTO ingestion_chunk (ingestion_id, chunk_no, ids) VALUES (:id, 0, :ids)")
                 .param("id", id).param("ids", IdCodec.encode(new int[] {7, 8, 9, 10}, 0, 4)).update();
@@ -262,6 +263,32 @@ abstract class QueueStoreContract {
         store.releaseAllLeases(); // high#0 now waits for a re-run: still ahead of everything
         assertThat(ahead(mediumFirst)).isEqualTo(2);
         assertThat(ahead(high)).as("its own batch waiting for a re-run").isEqualTo(1);
+    }
+
+    @Test
+    void theTalliedQueuePositionEqualsACountOverEveryWaitingIngestionAhead() {
+        java.util.Random random = new java.util.Random(7);
+        List<UUID> all = new ArrayList<>();
+        for (int round = 0; round < 6; round++) {
+            for (int i = 0; i < 5; i++) {
+                all.add(insert(random.nextInt(3), IntStream.rangeClosed(1, 1 + random.nextInt(9)).toArray()));
+            }
+            for (int i = 0; i < 4; i++) {
+                claimAt(T0.plus(INTERVAL.multipliedBy(round * 4L + i)));
+            }
+        }
+        JdbcClient jdbc = JdbcClient.create(dataSource);
+        for (UUID id : all) {
+            IngestionRow row = reads.findIngestion(id).orElseThrow();
+            if (row.nextBatch() == row.batchCount()) {
+                continue;
+            }
+            long counted = jdbc.sql("""
+                    SELECT COALESCE(SUM(batch_count - next_batch), 0) FROM ingestion
+                    WHERE waiting = TRUE AND (priority < :priority OR (priority = :priority AND seq < :seq))
+                    """).param("priority", row.priority()).param("seq", row.seq()).query(Long.class).single();
+            assertThat(reads.batchesAhead(row, T0)).as("ahead of %s", row).isEqualTo(counted);
+        }
     }
 
     private long ahead(UUID id) {
