@@ -5,4 +5,8 @@ import java.util.UUID;
 
 /** An accepted request about to be stored. */
 public record NewIngestion(UUID id, int priority, int batchSize, int[] ids, Instant createdAt) {
+
+    public int batchCount() {
+        return (ids.length + batchSize - 1) / batchSize;
+    }
 }

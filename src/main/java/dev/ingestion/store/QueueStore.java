@@ -67,7 +67,7 @@ public class QueueStore {
                     .addValue("batchSize", batchSize)
                     .addValue("chunkSize", chunkSize)
                     .addValue("idCount", ids.length)
-                    .addValue("batchCount", (ids.length + batchSize - 1) / batchSize)
+                    .addValue("batchCount", ingestion.batchCount())
                     .addValue("createdAt", Sql.ts(ingestion.createdAt()))
                     .addValue("ids", inline ? IdCodec.encode(ids, 0, ids.length) : null, Types.VARBINARY));
             for (int from = 0, no = 0; !inline && from < ids.length; from += chunkSize, no++) {
@@ -85,13 +85,13 @@ public class QueueStore {
                     WHERE counter = 'enqueued' AND priority IN (:priorities)
                     ORDER BY priority FOR UPDATE
                     """)
-                    .param("priorities", rows.stream().map(row -> row.getValue("priority")).distinct().toList())
+                    .param("priorities", ingestions.stream().map(NewIngestion::priority).distinct().toList())
                     .query((RowCallbackHandler) rs -> enqueued.put(rs.getInt("priority"), rs.getLong("batches")));
-            for (MapSqlParameterSource row : rows) {
-                int priority = (int) row.getValue("priority");
-                long before = enqueued.get(priority);
-                row.addValue("enqueuedBefore", before);
-                enqueued.put(priority, before + (int) row.getValue("batchCount"));
+            for (int i = 0; i < ingestions.size(); i++) {
+                NewIngestion ingestion = ingestions.get(i);
+                long before = enqueued.get(ingestion.priority());
+                rows.get(i).addValue("enqueuedBefore", before);
+                enqueued.put(ingestion.priority(), before + ingestion.batchCount());
             }
             batchJdbc.batchUpdate("""
                     INSERT INTO ingestion (id, priority, batch_size, chunk_size, id_count, batch_count, waiting, created_at,
