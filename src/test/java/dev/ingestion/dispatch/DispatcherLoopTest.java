@@ -1,0 +1,86 @@
+package dev.ingestion.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.zaxxer.hikari.HikariDataSource;
+
+import dev.ingestion.ingest.Ingestions;
+import dev.ingestion.ingest.Priority;
+import dev.ingestion.store.QueueStore;
+import dev.ingestion.support.ManualUpstream;
+import dev.ingestion.support.TestStores;
+
+/** The loop's thread in real time: when it sleeps, and what wakes it. */
+class DispatcherLoopTest {
+
+    private static final Duration INTERVAL = Duration.ofSeconds(3);
+
+    @TempDir
+    Path folder;
+
+    private HikariDataSource dataSource;
+    private ManualUpstream upstream;
+    private DispatcherLoop loop;
+    private Ingestions ingestions;
+
+    @BeforeEach
+    void setUp() {
+        dataSource = TestStores.h2(folder);
+        QueueStore store = new QueueStore(dataSource);
+        upstream = ManualUpstream.answeringAtOnce();
+        Clock clock = Clock.systemUTC();
+        loop = new DispatcherLoop(new Dispatcher(store, upstream, clock, INTERVAL, Duration.ofSeconds(30), "loop-test",
+                Runnable::run), clock);
+        ingestions = new Ingestions(store, clock, 3, loop::wakeUp);
+        loop.start();
+    }
+
+    @AfterEach
+    void tearDown() {
+        loop.stop();
+        dataSource.close();
+    }
+
+    @Test
+    void anIdleLoopStartsWorkAsSoonAsItArrivesNotAtItsNextPoll() throws Exception {
+        Thread.sleep(100); // into the idle sleep of about a second
+        long before = System.nanoTime();
+        ingestions.submit(new int[] {1, 2, 3}, Priority.HIGH);
+
+        awaitFetches(3, Duration.ofMillis(700)); // the idle poll comes after 800 ms at the earliest
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before)).isLessThan(700);
+    }
+
+    @Test
+    void arrivalsWhileTheSlotIsClosedDoNotStartAnythingBeforeIt() throws Exception {
+        long beforeFirst = System.nanoTime(); // the first start comes after this, the second INTERVAL after that
+        ingestions.submit(new int[] {1, 2, 3}, Priority.HIGH);
+        awaitFetches(3, Duration.ofSeconds(2));
+
+        for (int i = 0; i < 50; i++) {
+            ingestions.submit(new int[] {10 + i}, Priority.HIGH);
+        }
+        awaitFetches(4, INTERVAL.plusSeconds(2));
+
+        assertThat(Duration.ofNanos(System.nanoTime() - beforeFirst)).isGreaterThanOrEqualTo(INTERVAL);
+        assertThat(upstream.fetchedIds()).containsExactly(1, 2, 3, 10);
+    }
+
+    private void awaitFetches(int count, Duration deadline) throws InterruptedException {
+        long end = System.nanoTime() + deadline.toNanos();
+        while (upstream.fetchedIds().size() < count && System.nanoTime() < end) {
+            Thread.sleep(5);
+        }
+        assertThat(upstream.fetchedIds()).hasSizeGreaterThanOrEqualTo(count);
+    }
+}
