@@ -2,33 +2,11 @@ package dev.ingestion.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
-
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
-import dev.ingestion.support.TestStores;
 import tools.jackson.databind.JsonNode;
 
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@DirtiesContext
-class ApiDocsTest {
-
-    @TempDir
-    static Path folder;
-
-    @DynamicPropertySource
-    static void properties(DynamicPropertyRegistry registry) {
-        registry.add("ingest.db-url", () -> TestStores.h2Url(folder));
-    }
-
-    @LocalServerPort
-    int port;
+class ApiDocsTest extends ServiceOnH2 {
 
     @Test
     void theOpenApiDocumentDescribesEveryEndpointWithItsBodies() {

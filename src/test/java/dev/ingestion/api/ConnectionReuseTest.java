@@ -8,41 +8,19 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
-
-import dev.ingestion.support.TestStores;
 
 /**
  * Over a raw socket, so that nothing between the test and Tomcat pools or reopens connections.
  * Tomcat's default closes a connection after 100 requests; a reconnecting client then costs
  * fresh connection buffers that get promoted under load (README, the JVM options).
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@DirtiesContext
-class ConnectionReuseTest {
+class ConnectionReuseTest extends ServiceOnH2 {
 
     private static final String BODY = "{\"ids\":[1,2,3,4,5],\"priority\":\"LOW\"}";
-
-    @TempDir
-    static Path folder;
-
-    @DynamicPropertySource
-    static void properties(DynamicPropertyRegistry registry) {
-        registry.add("ingest.db-url", () -> TestStores.h2Url(folder));
-    }
-
-    @LocalServerPort
-    int port;
 
     @Test
     void oneKeepAliveConnectionCarriesMoreThanAHundredIngests() throws IOException {

@@ -2,36 +2,13 @@ package dev.ingestion.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
-
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import com.zaxxer.hikari.HikariDataSource;
 
-import dev.ingestion.support.TestStores;
-
 /** With the store out of reach, every endpoint answers 503 in the API's error shape. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@DirtiesContext
-class StoreUnavailableTest {
-
-    @TempDir
-    static Path folder;
-
-    @DynamicPropertySource
-    static void properties(DynamicPropertyRegistry registry) {
-        registry.add("ingest.db-url", () -> TestStores.h2Url(folder));
-    }
-
-    @LocalServerPort
-    int port;
+class StoreUnavailableTest extends ServiceOnH2 {
 
     @Autowired
     HikariDataSource dataSource;
