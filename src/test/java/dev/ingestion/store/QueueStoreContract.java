@@ -266,13 +266,21 @@ abstract class QueueStoreContract {
     }
 
     @Test
-    void theTalliedQueuePositionEqualsACountOverEveryWaitingIngestionAhead() {
+    void theTalliedQueuePositionEqualsACountOverEveryWaitingIngestionAheadWhetherStoredAloneOrTogether() {
         java.util.Random random = new java.util.Random(7);
         List<UUID> all = new ArrayList<>();
         for (int round = 0; round < 6; round++) {
+            List<NewIngestion> group = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
-                all.add(insert(random.nextInt(3), IntStream.rangeClosed(1, 1 + random.nextInt(9)).toArray()));
+                group.add(new NewIngestion(UUID.randomUUID(), random.nextInt(3), 3,
+                        IntStream.rangeClosed(1, 1 + random.nextInt(9)).toArray(), T0));
             }
+            if (round % 2 == 0) {
+                store.insertIngestions(group); // one commit of mixed priorities, as the group commit makes
+            } else {
+                group.forEach(store::insertIngestion);
+            }
+            group.forEach(ingestion -> all.add(ingestion.id()));
             for (int i = 0; i < 4; i++) {
                 claimAt(T0.plus(INTERVAL.multipliedBy(round * 4L + i)));
             }
