@@ -1,5 +1,9 @@
 package dev.ingestion.api;
 
+import static dev.ingestion.api.ApiAnswers.acceptedId;
+import static dev.ingestion.api.ApiAnswers.assertError;
+import static dev.ingestion.api.ApiAnswers.assertInvalidInput;
+import static dev.ingestion.api.ApiAnswers.body;
 import static dev.ingestion.api.ApiClient.assertJsonContains;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -15,9 +19,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.Supplier;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 
 import javax.sql.DataSource;
 
@@ -50,7 +51,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * The HTTP contract of {@code POST /ingest}, {@code GET /status/{id}} and
- * {@code GET /ingestions/{id}/records}, against the whole application on an H2 file store.
+ * {@code GET /ingestions/{id}/records}, against the whole application on an H2 file store; what
+ * {@code POST /ingest} refuses is {@link IngestValidationTest}'s.
  *
  * <p>Time is frozen and the interval is an hour, so the queue holds still while the tests look at
  * it. Exactly two batches ever start in this context, both in {@link #takeTheOnlyTwoSlotsOfThisContext}:
@@ -68,8 +70,6 @@ class IngestApiTest {
 
     static final Duration INTERVAL = Duration.ofHours(1);
     static final Duration UPSTREAM_DELAY = Duration.ofMillis(100);
-    static final int MAX_IDS = 50;
-    static final int MAX_BODY = 4096;
     static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
     static final Instant T1 = T0.plus(INTERVAL);
     static final FakeClock CLOCK = new FakeClock(T0);
@@ -99,8 +99,6 @@ class IngestApiTest {
         registry.add("ingest.db-url", () -> TestStores.h2Url(folder));
         registry.add("ingest.interval", () -> "1h");
         registry.add("ingest.upstream-delay", () -> "100ms");
-        registry.add("ingest.max-ids", () -> MAX_IDS);
-        registry.add("ingest.max-body", () -> "4KB");
     }
 
     @TestConfiguration(proxyBeanMethods = false)
@@ -172,20 +170,6 @@ class IngestApiTest {
         accepted(reply, "LOW", 1);
     }
 
-    @Test
-    void acceptsExactlyTheMaximumNumberOfIds() {
-        int[] ids = IntStream.rangeClosed(1, MAX_IDS).toArray();
-
-        accepted(api.ingest(body(ids, "LOW")), "LOW", MAX_IDS);
-    }
-
-    @Test
-    void acceptsABodyOfExactlyTheMaximumSize() {
-        String body = padded("{\"ids\": [7], \"priority\": \"LOW\"}", MAX_BODY);
-
-        accepted(api.ingest(body), "LOW", 1);
-    }
-
     @ParameterizedTest(name = "Accept: {0}")
     @ValueSource(strings = {"text/plain", "application/xml", "text/html"})
     void answersAValidIngestionWhateverTheAcceptHeaderSaysAndTellsTheTruthAboutTheStore(String accept) {
@@ -196,126 +180,11 @@ class IngestApiTest {
         List<UUID> stored = storedAfter(lastSeq);
         stored.forEach(id -> QUEUE.add(new Queued(id, PRIORITIES.indexOf("LOW"), 1))); // the queue as it now is
         if (reply.status() == 200) {
-            assertThat(stored).as("stored for %s", reply).containsExactly(accepted(reply));
+            assertThat(stored).as("stored for %s", reply).containsExactly(acceptedId(reply));
         } else {
             assertError(reply, reply.status());
             assertThat(stored).as("an ingestion stored, but answered %s", reply).isEmpty();
         }
-    }
-
-    // ---- POST /ingest: 400 ------------------------------------------------------------------
-
-    @Test
-    void rejectsARequestWithoutIdsAndStoresNothing() {
-        assertInvalidInput(storingNothing(() -> api.ingest("{\"priority\": \"LOW\"}")), "ids");
-    }
-
-    @Test
-    void rejectsAnEmptyIdListAndStoresNothing() {
-        assertInvalidInput(storingNothing(() -> api.ingest("{\"ids\": [], \"priority\": \"LOW\"}")), "ids");
-    }
-
-    @ParameterizedTest(name = "ids = {0}")
-    @ValueSource(strings = {"\"1\"", "\"1,2\"", "5", "{}", "{\"0\": 1}", "null", "true"})
-    void rejectsIdsThatAreNotAListAndStoresNothing(String ids) {
-        assertInvalidInput(storingNothing(() -> api.ingest("{\"ids\": " + ids + ", \"priority\": \"LOW\"}")), "ids");
-    }
-
-    @ParameterizedTest(name = "id {0}")
-    @ValueSource(strings = {"1.5", "1.0", "1e3", "\"abc\"", "\"1\"", "null", "[1, 2]", "[1]", "true", "{\"id\": 1}"})
-    void rejectsAnIdThatIsNotAJsonIntegerAndStoresNothing(String id) {
-        assertInvalidInput(storingNothing(() -> api.ingest("{\"ids\": [" + id + "], \"priority\": \"LOW\"}")), "ids");
-        assertInvalidInput(storingNothing(() -> api.ingest("{\"ids\": [1, 2, " + id + "], \"priority\": \"LOW\"}")),
-                "ids");
-    }
-
-    @ParameterizedTest(name = "id {0}")
-    @ValueSource(strings = {"0", "-5", "-0", "1000000008", "2147483648", "4294967297", "9223372036854775808",
-            "1000000000000000000000000000000", "-1000000000000000000000000000000"})
-    void rejectsAnIdOutOfRangeAndStoresNothing(String id) {
-        assertInvalidInput(storingNothing(() -> api.ingest("{\"ids\": [" + id + "], \"priority\": \"LOW\"}")), "ids");
-        assertInvalidInput(storingNothing(() -> api.ingest("{\"ids\": [1, " + id + ", 3], \"priority\": \"LOW\"}")),
-                "ids");
-    }
-
-    @Test
-    void rejectsAnIdTooLongForANumberNamingIds() {
-        String id = "1" + "0".repeat(1200);
-
-        assertInvalidInput(storingNothing(() -> api.ingest("{\"ids\": [" + id + "], \"priority\": \"LOW\"}")), "ids");
-    }
-
-    @Test
-    void rejectsAMissingPriorityAndStoresNothing() {
-        assertInvalidInput(storingNothing(() -> api.ingest("{\"ids\": [1, 2]}")), "priority");
-    }
-
-    @ParameterizedTest(name = "priority = {0}")
-    @ValueSource(strings = {"\"URGENT\"", "\"high\"", "\"High\"", "\" HIGH\"", "\"\"", "null", "1", "0", "true",
-            "[\"HIGH\"]", "{\"level\": \"HIGH\"}"})
-    void rejectsAnUnknownNullOrNonStringPriorityAndStoresNothing(String priority) {
-        assertInvalidInput(storingNothing(() -> api.ingest("{\"ids\": [1, 2], \"priority\": " + priority + "}")),
-                "priority");
-    }
-
-    @Test
-    void namesEveryFaultyFieldAtOnce() {
-        assertInvalidInput(storingNothing(() -> api.ingest("{\"ids\": [], \"priority\": \"URGENT\"}")), "ids",
-                "priority");
-        assertInvalidInput(storingNothing(() -> api.ingest("{}")), "ids", "priority");
-    }
-
-    @ParameterizedTest(name = "body {0}")
-    @ValueSource(strings = {"[1, 2, 3]", "[{\"ids\": [1], \"priority\": \"LOW\"}]", "\"ids\"", "42", "null", "true"})
-    void rejectsABodyThatIsNotAJsonObjectNamingTheBody(String body) {
-        assertInvalidInput(storingNothing(() -> api.ingest(body)), "body");
-    }
-
-    @ParameterizedTest(name = "body {0}")
-    @ValueSource(strings = {"{\"ids\": [1, 2", "{\"ids\": [1], \"priority\": \"LOW\"", "{ids: [1], priority: \"LOW\"}",
-            "{\"ids\": [1], \"priority\": 'LOW'}", "{\"ids\": [1,], \"priority\": \"LOW\"}",
-            "{\"ids\": [1], \"priority\": \"LOW\"}}", "{\"ids\": [1], \"priority\": \"LOW\"} {}", "ids=1&priority=LOW"})
-    void rejectsMalformedJsonNamingTheBody(String body) {
-        assertInvalidInput(storingNothing(() -> api.ingest(body)), "body");
-    }
-
-    @ParameterizedTest(name = "body \"{0}\"")
-    @ValueSource(strings = {"", "   ", "\n"})
-    void rejectsAnEmptyBodyNamingTheBody(String body) {
-        assertInvalidInput(storingNothing(() -> api.ingest(body)), "body");
-    }
-
-    // ---- POST /ingest: 415 and 413 ----------------------------------------------------------
-
-    @ParameterizedTest(name = "Content-Type: {0}")
-    @ValueSource(strings = {"text/plain", "text/plain; charset=UTF-8", "application/xml",
-            "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "*/*", "application/*", "nonsense"})
-    void rejectsANonJsonContentTypeWith415AndStoresNothing(String contentType) {
-        Reply reply = storingNothing(() -> api.post("/ingest", contentType, "{\"ids\": [1], \"priority\": \"LOW\"}"));
-
-        assertError(reply, 415);
-    }
-
-    @Test
-    void rejectsARequestWithoutContentTypeWith415AndStoresNothing() {
-        assertError(storingNothing(() -> api.postWithoutContentType("/ingest", "{\"ids\": [1], \"priority\": \"LOW\"}")),
-                415);
-    }
-
-    @Test
-    void rejectsMoreIdsThanTheLimitWith413AndStoresNothing() {
-        int[] ids = IntStream.rangeClosed(1, MAX_IDS + 1).toArray();
-
-        JsonNode error = assertError(storingNothing(() -> api.ingest(body(ids, "LOW"))), 413);
-        assertThat(error.get("details").propertyNames()).containsExactly("ids");
-    }
-
-    @Test
-    void rejectsABodyLargerThanTheLimitWith413AndStoresNothing() {
-        String body = padded("{\"ids\": [7], \"priority\": \"LOW\"}", MAX_BODY + 1);
-
-        assertError(storingNothing(() -> api.ingest(body)), 413);
-        assertError(storingNothing(() -> api.postChunked("/ingest", "application/json", body)), 413);
     }
 
     // ---- GET /status ------------------------------------------------------------------------
@@ -458,27 +327,7 @@ class IngestApiTest {
         assertError(api.get("/ingestions/" + id + "/records"), 404);
     }
 
-    // ---- every other answer ---------------------------------------------------------------
-
-    @ParameterizedTest(name = "GET {0}")
-    @ValueSource(strings = {"/no-such-path", "/status", "/ingestions/" + "x", "/ingest/extra"})
-    void answersAnUnknownPathWithA404JsonError(String path) {
-        assertError(api.get(path), 404);
-    }
-
-    @ParameterizedTest(name = "{0} /ingest")
-    @ValueSource(strings = {"DELETE", "GET", "PUT", "PATCH"})
-    void answersAnUnsupportedMethodWithA405JsonError(String method) {
-        assertError(storingNothing(() -> api.send(method, "/ingest")), 405);
-    }
-
-    @Test
-    void answersRequestsTheServletContainerRejectsWithAJsonError() {
-        assertClientError(api.get("/status/a%2Fb"));
-        assertClientError(api.get("/status/a%00b"));
-        assertClientError(storingNothing(() -> api.post("/ingest", "application/json",
-                "{\"ids\": [1], \"priority\": \"LOW\"}", "X-Padding", "x".repeat(9000))));
-    }
+    // ---- GET /health ------------------------------------------------------------------------
 
     @Test
     void reportsHealthUpWhileTheStoreIsReachable() {
@@ -548,31 +397,9 @@ class IngestApiTest {
 
     /** Checks a 200 answer to {@code POST /ingest} and notes the ingestion as the queue now holds it. */
     static Queued accepted(Reply reply, String priority, int idCount) {
-        Queued queued = new Queued(accepted(reply), PRIORITIES.indexOf(priority), (idCount + 2) / 3);
+        Queued queued = new Queued(acceptedId(reply), PRIORITIES.indexOf(priority), (idCount + 2) / 3);
         QUEUE.add(queued);
         return queued;
-    }
-
-    /** The id of a 200 answer to {@code POST /ingest}: its one field, a UUID in canonical form. */
-    static UUID accepted(Reply reply) {
-        assertThat(reply.status()).as("%s", reply).isEqualTo(200);
-        assertThat(reply.contentType()).startsWith("application/json");
-        JsonNode json = reply.json();
-        assertThat(json.propertyNames()).as("%s", reply).containsExactly("ingestion_id");
-        String id = json.get("ingestion_id").asString();
-        assertThat(UUID.fromString(id).toString()).isEqualTo(id);
-        assertThat(UUID.fromString(id).version()).as("time-ordered").isEqualTo(7);
-        return UUID.fromString(id);
-    }
-
-    static String body(int[] ids, String priority) {
-        return IntStream.of(ids).mapToObj(Integer::toString)
-                .collect(Collectors.joining(", ", "{\"ids\": [", "], \"priority\": \"" + priority + "\"}"));
-    }
-
-    /** {@code json} followed by whitespace up to exactly {@code size} bytes: still the same JSON. */
-    static String padded(String json, int size) {
-        return json + " ".repeat(size - json.length());
     }
 
     JsonNode status(Queued queued) {
@@ -606,11 +433,6 @@ class IngestApiTest {
         return positions;
     }
 
-    static void assertClientError(Reply reply) {
-        assertThat(reply.status()).as("%s", reply).isBetween(400, 499);
-        assertError(reply, reply.status());
-    }
-
     long lastStoredSeq() {
         return JdbcClient.create(dataSource).sql("SELECT COALESCE(MAX(seq), 0) FROM ingestion").query(Long.class).single();
     }
@@ -622,43 +444,4 @@ class IngestApiTest {
                 .list();
     }
 
-    /** Sends a request that must leave no trace: the rows of the ingestion tables are the same after it. */
-    Reply storingNothing(Supplier<Reply> request) {
-        StoredRows before = storedRows();
-        Reply reply = request.get();
-        assertThat(storedRows()).as("rows stored by a request answered %s", reply).isEqualTo(before);
-        return reply;
-    }
-
-    StoredRows storedRows() {
-        return JdbcClient.create(dataSource)
-                .sql("SELECT (SELECT COUNT(*) FROM ingestion) AS ingestions, (SELECT COUNT(*) FROM ingestion_chunk) AS chunks")
-                .query((rs, n) -> new StoredRows(rs.getLong("ingestions"), rs.getLong("chunks")))
-                .single();
-    }
-
-    record StoredRows(long ingestions, long idChunks) {
-    }
-
-    /** An error answer: the status, and a JSON body with a short {@code error} and nothing but details. */
-    static JsonNode assertError(Reply reply, int status) {
-        assertThat(reply.status()).as("%s", reply).isEqualTo(status);
-        JsonNode json = reply.json();
-        assertThat(json.isObject()).as("%s", reply).isTrue();
-        assertThat(json.path("error").isString()).as("error of %s", reply).isTrue();
-        assertThat(json.get("error").asString()).isNotBlank();
-        assertThat(json.propertyNames()).as("fields of %s", reply).isSubsetOf("error", "details");
-        return json;
-    }
-
-    /** A 400 {"error": "Invalid input"} whose details name exactly {@code fields}, each with a reason. */
-    static void assertInvalidInput(Reply reply, String... fields) {
-        JsonNode json = assertError(reply, 400);
-        assertThat(json.get("error").asString()).isEqualTo("Invalid input");
-        JsonNode details = json.get("details");
-        assertThat(details).as("details of %s", reply).isNotNull();
-        assertThat(details.propertyNames()).as("details of %s", reply).containsExactlyInAnyOrder(fields);
-        details.forEach(reason -> assertThat(reason.isString() && !reason.asString().isBlank())
-                .as("reason in %s", reply).isTrue());
-    }
 }
