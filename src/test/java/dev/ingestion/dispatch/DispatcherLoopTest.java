@@ -1,6 +1,7 @@
 package dev.ingestion.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -62,7 +63,7 @@ class DispatcherLoopTest {
     }
 
     @Test
-    void arrivalsWhileTheSlotIsClosedDoNotStartAnythingBeforeIt() throws Exception {
+    void arrivalsWhileTheSlotIsClosedDoNotStartAnythingBeforeIt() {
         long beforeFirst = System.nanoTime(); // the first start comes after this, the second INTERVAL after that
         ingestions.submit(new int[] {1, 2, 3}, Priority.HIGH);
         awaitFetches(3, Duration.ofSeconds(2));
@@ -76,11 +77,8 @@ class DispatcherLoopTest {
         assertThat(upstream.fetchedIds()).containsExactly(1, 2, 3, 10);
     }
 
-    private void awaitFetches(int count, Duration deadline) throws InterruptedException {
-        long end = System.nanoTime() + deadline.toNanos();
-        while (upstream.fetchedIds().size() < count && System.nanoTime() < end) {
-            Thread.sleep(5);
-        }
-        assertThat(upstream.fetchedIds()).hasSizeGreaterThanOrEqualTo(count);
+    private void awaitFetches(int count, Duration deadline) {
+        await().atMost(deadline).pollInterval(Duration.ofMillis(5))
+                .untilAsserted(() -> assertThat(upstream.fetchedIds()).hasSizeGreaterThanOrEqualTo(count));
     }
 }
