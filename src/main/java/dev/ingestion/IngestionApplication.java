@@ -1,14 +1,203 @@
 package dev.ingestion;
 
+import java.lang.management.ManagementFactory;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.sql.DataSource;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.boot.flyway.autoconfigure.FlywayConfigurationCustomizer;
+import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
+import org.springframework.context.annotation.Bean;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+
+import dev.ingestion.dispatch.DispatchMetrics;
+import dev.ingestion.dispatch.Dispatcher;
+import dev.ingestion.dispatch.DispatcherLifecycle;
+import dev.ingestion.dispatch.DispatcherLoop;
+import dev.ingestion.ingest.GroupCommit;
+import dev.ingestion.ingest.IngestLimits;
+import dev.ingestion.ingest.Ingestions;
+import dev.ingestion.queue.RateLimit;
+import dev.ingestion.settings.DeploymentGuard;
+import dev.ingestion.settings.IngestSettings;
+import dev.ingestion.store.DatabaseClock;
+import dev.ingestion.store.Dialect;
+import dev.ingestion.store.QueueReads;
+import dev.ingestion.store.QueueStore;
+import dev.ingestion.store.SettingsStore;
+import dev.ingestion.upstream.SimulatedUpstream;
+import dev.ingestion.upstream.Upstream;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * The one composition root: wires the plain-Java engine (queue, ingest, dispatch, upstream,
+ * store) to Spring. Nothing below knows Spring's container; controllers, settings and the web
+ * layer's configuration are found by scanning.
+ */
 @SpringBootApplication
 @ConfigurationPropertiesScan
 public class IngestionApplication {
 
+    private static final Logger log = LoggerFactory.getLogger(IngestionApplication.class);
+
+    /** Request threads, the group commit, the dispatcher and the batch writers: 16 never queue at 64 connections. */
+    private static final int STORE_POOL_SIZE = 16;
+    /** A store that cannot be reached is answered with a 503 quickly, not after Hikari's 30 s. */
+    private static final Duration STORE_CONNECTION_TIMEOUT = Duration.ofSeconds(2);
+    /** The simulation's fetches are timers, not sleeping threads: two fire any number of them. */
+    private static final int UPSTREAM_TIMER_THREADS = 2;
+    /** Store writes after fetches; a batch has at most a few ids, and records of one batch lock one row. */
+    private static final int BATCH_WRITER_THREADS = 4;
+    /** On shutdown, running batches get the upstream's delay and this much more to store their records. */
+    private static final Duration DRAIN_MARGIN = Duration.ofSeconds(10);
+
     public static void main(String[] args) {
         SpringApplication.run(IngestionApplication.class, args);
+    }
+
+    /** This instance's clock: for everything that decides nothing (see {@link #decidingClock}). */
+    @Bean
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    /**
+     * The clock that decides slots and leases: this JVM's where one process owns the store, the
+     * database server's for PostgreSQL, so that skew between instances cannot move a slot.
+     */
+    private static Clock decidingClock(Dialect dialect, DataSource dataSource, Clock clock) {
+        return dialect.singleProcess() ? clock : new DatabaseClock(dataSource, dialect);
+    }
+
+    @Bean
+    Dialect dialect(IngestSettings settings) {
+        return Dialect.of(settings.dbUrl());
+    }
+
+    @Bean
+    RateLimit rateLimit(IngestSettings settings) {
+        return new RateLimit(settings.interval());
+    }
+
+    @Bean
+    FlywayConfigurationCustomizer migrationPlaceholders(Dialect dialect) {
+        return flyway -> flyway.placeholders(dialect.migrationPlaceholders());
+    }
+
+    @Bean
+    HikariDataSource dataSource(IngestSettings settings, Dialect dialect) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("store");
+        config.setJdbcUrl(dialect.connectionUrl(settings.dbUrl()));
+        if (!settings.dbUser().isBlank()) {
+            config.setUsername(settings.dbUser());
+        }
+        if (!settings.dbPassword().isBlank()) {
+            config.setPassword(settings.dbPassword());
+        }
+        config.setMaximumPoolSize(STORE_POOL_SIZE);
+        config.setConnectionTimeout(STORE_CONNECTION_TIMEOUT.toMillis());
+        config.setValidationTimeout(STORE_CONNECTION_TIMEOUT.toMillis() / 2);
+        return new HikariDataSource(config);
+    }
+
+    @Bean
+    @DependsOnDatabaseInitialization
+    QueueStore queueStore(DataSource dataSource) {
+        return new QueueStore(dataSource);
+    }
+
+    @Bean
+    @DependsOnDatabaseInitialization
+    QueueReads queueReads(DataSource dataSource) {
+        return new QueueReads(dataSource);
+    }
+
+    @Bean
+    @DependsOnDatabaseInitialization
+    DeploymentGuard deploymentGuard(DataSource dataSource, IngestSettings settings) {
+        return new DeploymentGuard(new SettingsStore(dataSource), settings);
+    }
+
+    @Bean(destroyMethod = "shutdownNow")
+    ScheduledExecutorService upstreamTimer() {
+        return Executors.newScheduledThreadPool(UPSTREAM_TIMER_THREADS, daemonThreads("upstream"));
+    }
+
+    @Bean
+    Upstream upstream(IngestSettings settings, ScheduledExecutorService upstreamTimer) {
+        return new SimulatedUpstream(settings.upstreamDelay(), upstreamTimer);
+    }
+
+    @Bean(destroyMethod = "shutdown")
+    ExecutorService batchWriters() {
+        return Executors.newFixedThreadPool(BATCH_WRITER_THREADS, daemonThreads("batch-writer"));
+    }
+
+    /** Takes the guard, so that no slot is claimed before the deployment's settings are checked. */
+    @Bean
+    Dispatcher dispatcher(QueueStore store, Upstream upstream, Clock clock, Dialect dialect, DataSource dataSource,
+            RateLimit rateLimit, IngestSettings settings, ExecutorService batchWriters, DeploymentGuard guard,
+            MeterRegistry registry) {
+        String owner = ManagementFactory.getRuntimeMXBean().getName() + "/"
+                + UUID.randomUUID().toString().substring(0, 8);
+        log.info("dispatcher {}: interval {}, batch size {}, upstream delay {}, store {}", owner,
+                rateLimit.interval(), settings.batchSize(), settings.upstreamDelay(), settings.dbUrl());
+        DispatchMetrics metrics = new DispatchMetrics(registry);
+        Dispatcher dispatcher = new Dispatcher(store, upstream, clock, decidingClock(dialect, dataSource, clock),
+                rateLimit, settings.lease(), owner, batchWriters, metrics);
+        metrics.watch(dispatcher);
+        return dispatcher;
+    }
+
+    @Bean
+    DispatcherLoop dispatcherLoop(Dispatcher dispatcher, Clock clock) {
+        return new DispatcherLoop(dispatcher, clock);
+    }
+
+    @Bean
+    DispatcherLifecycle dispatcherLifecycle(DispatcherLoop loop, Dispatcher dispatcher, QueueStore store,
+            Dialect dialect, IngestSettings settings) {
+        return new DispatcherLifecycle(loop, dispatcher, store, dialect, settings.upstreamDelay().plus(DRAIN_MARGIN));
+    }
+
+    @Bean(destroyMethod = "close")
+    GroupCommit groupCommit(QueueStore store) {
+        return new GroupCommit(store);
+    }
+
+    /** Takes the guard: no ingestion is accepted before the deployment's settings are checked. */
+    @Bean
+    Ingestions ingestions(GroupCommit groupCommit, Clock clock, IngestSettings settings, DispatcherLoop loop,
+            DeploymentGuard guard) {
+        return new Ingestions(groupCommit, clock, settings.batchSize(), loop);
+    }
+
+    @Bean
+    IngestLimits ingestLimits(IngestSettings settings) {
+        return new IngestLimits(settings.maxIds(), settings.maxBody().toBytes());
+    }
+
+    private static ThreadFactory daemonThreads(String name) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
     }
 }

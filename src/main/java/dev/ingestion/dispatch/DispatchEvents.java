@@ -2,7 +2,7 @@ package dev.ingestion.dispatch;
 
 import java.time.Duration;
 
-import dev.ingestion.store.Claim;
+import dev.ingestion.queue.Claim;
 
 /** What the dispatcher reports as it works, for metrics; every method does nothing by default. */
 public interface DispatchEvents {

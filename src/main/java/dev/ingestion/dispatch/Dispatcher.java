@@ -14,8 +14,9 @@ import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.ingestion.store.Claim;
-import dev.ingestion.store.ClaimedBatch;
+import dev.ingestion.queue.Claim;
+import dev.ingestion.queue.ClaimedBatch;
+import dev.ingestion.queue.RateLimit;
 import dev.ingestion.store.QueueStore;
 import dev.ingestion.upstream.Upstream;
 
@@ -23,6 +24,10 @@ import dev.ingestion.upstream.Upstream;
  * The engine's one step: take the rate limiter's slot if it is open and a batch waits, then send
  * that batch's fetches. It never sleeps; {@link DispatcherLoop} decides when to call it, and tests
  * call {@link #runOnce()} directly on a fake clock.
+ *
+ * <p>Two clocks: {@code decisions} decides slots and leases, and is the database's on PostgreSQL
+ * so that skew between instances cannot move a slot; {@code clock}, this instance's, times what
+ * decides nothing (when a record was stored), and costs no query.
  */
 public final class Dispatcher {
 
@@ -31,7 +36,8 @@ public final class Dispatcher {
     private final QueueStore store;
     private final Upstream upstream;
     private final Clock clock;
-    private final Duration interval;
+    private final Clock decisions;
+    private final RateLimit rateLimit;
     private final Duration lease;
     private final String owner;
     private final Executor workers;
@@ -43,18 +49,19 @@ public final class Dispatcher {
     /**
      * @param workers runs the store writes that follow each fetch, off the upstream's threads
      */
-    public Dispatcher(QueueStore store, Upstream upstream, Clock clock, Duration interval, Duration lease,
+    public Dispatcher(QueueStore store, Upstream upstream, Clock clock, RateLimit rateLimit, Duration lease,
             String owner, Executor workers) {
-        this(store, upstream, clock, interval, lease, owner, workers, DispatchEvents.NONE);
+        this(store, upstream, clock, clock, rateLimit, lease, owner, workers, DispatchEvents.NONE);
     }
 
-    public Dispatcher(QueueStore store, Upstream upstream, Clock clock, Duration interval, Duration lease,
-            String owner, Executor workers, DispatchEvents events) {
+    public Dispatcher(QueueStore store, Upstream upstream, Clock clock, Clock decisions, RateLimit rateLimit,
+            Duration lease, String owner, Executor workers, DispatchEvents events) {
         this.events = events;
         this.store = store;
         this.upstream = upstream;
         this.clock = clock;
-        this.interval = interval;
+        this.decisions = decisions;
+        this.rateLimit = rateLimit;
         this.lease = lease;
         this.owner = owner;
         this.workers = workers;
@@ -62,7 +69,7 @@ public final class Dispatcher {
 
     public Claim runOnce() {
         long began = System.nanoTime();
-        Claim claim = store.claim(clock::instant, interval, owner, lease);
+        Claim claim = store.claim(decisions::instant, rateLimit, owner, lease);
         Duration took = Duration.ofNanos(System.nanoTime() - began);
         Duration lateness = null;
         if (claim instanceof Claim.Started started) {
@@ -82,12 +89,12 @@ public final class Dispatcher {
         log.debug("started batch {} of {} (attempt {}), {} ids to fetch", batch.index(), batch.ingestionId(),
                 batch.attempt(), batch.pending().size());
         if (batch.pending().isEmpty()) {
-            store.completeIfAllStored(batch.ingestionId(), batch.index(), clock.instant());
+            store.completeIfAllStored(batch.ingestionId(), batch.index(), timeAfter(batch));
             return;
         }
         CompletableFuture<?>[] fetches = batch.pending().stream()
                 .map(item -> upstream.fetch(item.id()).thenAcceptAsync(data -> {
-                    store.saveRecord(batch.ingestionId(), batch.index(), item.position(), data, clock.instant());
+                    store.saveRecord(batch.ingestionId(), batch.index(), item.position(), data, timeAfter(batch));
                     events.recordStored();
                 }, workers))
                 .toArray(CompletableFuture[]::new);
@@ -105,9 +112,21 @@ public final class Dispatcher {
         });
     }
 
+    /**
+     * This instance's time, but never before the batch's start, which the deciding clock wrote: a
+     * batch must not look completed before it started when the two clocks disagree.
+     */
+    private Instant timeAfter(ClaimedBatch batch) {
+        Instant now = clock.instant();
+        return now.isBefore(batch.startedAt()) ? batch.startedAt() : now;
+    }
+
     /** Keeps the leases of running batches alive, so that no other instance takes them over. */
     public void renewLeases() {
-        Instant until = clock.instant().plus(lease);
+        if (inFlight.isEmpty()) {
+            return;
+        }
+        Instant until = decisions.instant().plus(lease);
         for (BatchKey key : inFlight.keySet()) {
             store.renewLease(key.ingestionId(), key.index(), owner, until);
         }

@@ -10,7 +10,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.ingestion.store.Claim;
+import dev.ingestion.queue.Arrivals;
+import dev.ingestion.queue.Claim;
 
 /**
  * The dispatcher's thread: calls {@link Dispatcher#runOnce()} when a slot opens, or as soon as
@@ -18,7 +19,7 @@ import dev.ingestion.store.Claim;
  * wake it: they cannot open the slot any sooner, and a busy ingest path would otherwise hammer
  * the limiter row.
  */
-public final class DispatcherLoop {
+public final class DispatcherLoop implements Arrivals {
 
     private static final Logger log = LoggerFactory.getLogger(DispatcherLoop.class);
     /** How often an idle loop looks for work it was not told about (another instance's, say). */
@@ -37,6 +38,7 @@ public final class DispatcherLoop {
     private Thread thread;
     private Instant nextRenewal;
 
+    /** @param clock this instance's clock, for lease renewals; slots come with the claims */
     public DispatcherLoop(Dispatcher dispatcher, Clock clock) {
         this.dispatcher = dispatcher;
         this.clock = clock;
@@ -49,7 +51,8 @@ public final class DispatcherLoop {
      * slot would only send it back to sleep, each time taking a turn on the CPU that the
      * request threads and the commit need.
      */
-    public void wakeUp() {
+    @Override
+    public void workArrived() {
         lock.lock();
         try {
             workArrived = true;
@@ -131,10 +134,9 @@ public final class DispatcherLoop {
         if (claim instanceof Claim.Started) {
             return new Pause(Duration.ZERO, false);
         }
-        Instant after = clock.instant();
-        Duration untilRenewal = Duration.between(after, nextRenewal);
+        Duration untilRenewal = Duration.between(clock.instant(), nextRenewal);
         if (claim instanceof Claim.NotBefore notBefore) {
-            return new Pause(earlier(Duration.between(after, notBefore.slot()), untilRenewal), false);
+            return new Pause(earlier(notBefore.untilSlot(), untilRenewal), false);
         }
         // Jitter keeps idle instances of one deployment from polling in step.
         Duration poll = IDLE_POLL.multipliedBy(80 + ThreadLocalRandom.current().nextInt(41)).dividedBy(100);

@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.ingestion.store.NewIngestion;
+import dev.ingestion.store.QueueStore;
 
 /**
  * Gathers the ingestions that arrive while a commit is under way into the next commit. A durable
@@ -36,7 +37,12 @@ public final class GroupCommit implements AutoCloseable {
     private final Thread writer;
     private volatile boolean open = true;
 
-    public GroupCommit(Consumer<List<NewIngestion>> store) {
+    public GroupCommit(QueueStore store) {
+        this(store::insertIngestions);
+    }
+
+    /** @param store commits a group: all of it or none (tests give a stand-in) */
+    GroupCommit(Consumer<List<NewIngestion>> store) {
         this.store = store;
         this.writer = new Thread(this::run, "group-commit");
         writer.setDaemon(true);

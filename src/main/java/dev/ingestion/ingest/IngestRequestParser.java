@@ -6,6 +6,7 @@ import java.util.Map;
 
 import org.springframework.http.HttpStatus;
 
+import dev.ingestion.queue.Priority;
 import dev.ingestion.web.ApiException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;

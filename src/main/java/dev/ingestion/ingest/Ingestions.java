@@ -3,38 +3,31 @@ package dev.ingestion.ingest;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.UUID;
-import java.util.function.Consumer;
 
 import com.fasterxml.uuid.impl.TimeBasedEpochRandomGenerator;
 
+import dev.ingestion.queue.Arrivals;
+import dev.ingestion.queue.Priority;
 import dev.ingestion.store.NewIngestion;
-import dev.ingestion.store.QueueStore;
 
 /** Turns a valid request into a stored ingestion and tells the dispatcher that work waits. */
 public final class Ingestions {
 
-    private final Consumer<NewIngestion> writer;
+    private final GroupCommit commits;
     private final Clock clock;
     private final int batchSize;
-    private final Runnable onAccepted;
-    private final TimeBasedEpochRandomGenerator ids;
+    private final Arrivals arrivals;
+    private final TimeBasedEpochRandomGenerator ids = new TimeBasedEpochRandomGenerator(null);
 
     /**
-     * @param writer returns once the ingestion is committed (directly, or through a
-     *     {@link GroupCommit})
-     * @param onAccepted told after each commit: work waits
+     * @param clock this instance's clock: an ingestion's {@code created_at} and the time in its id
+     *     decide nothing, so no database clock is read for them
      */
-    public Ingestions(Consumer<NewIngestion> writer, Clock clock, int batchSize, Runnable onAccepted) {
-        this.writer = writer;
+    public Ingestions(GroupCommit commits, Clock clock, int batchSize, Arrivals arrivals) {
+        this.commits = commits;
         this.clock = clock;
         this.batchSize = batchSize;
-        this.onAccepted = onAccepted;
-        this.ids = new TimeBasedEpochRandomGenerator(null);
-    }
-
-    /** Each ingestion in a commit of its own. */
-    public Ingestions(QueueStore store, Clock clock, int batchSize, Runnable onAccepted) {
-        this(store::insertIngestion, clock, batchSize, onAccepted);
+        this.arrivals = arrivals;
     }
 
     /**
@@ -46,8 +39,8 @@ public final class Ingestions {
     public UUID submit(int[] requested, Priority priority) {
         Instant now = clock.instant();
         UUID id = ids.construct(now.toEpochMilli());
-        writer.accept(new NewIngestion(id, priority.rank(), batchSize, requested, now));
-        onAccepted.run();
+        commits.write(new NewIngestion(id, priority, batchSize, requested, now));
+        arrivals.workArrived();
         return id;
     }
 }

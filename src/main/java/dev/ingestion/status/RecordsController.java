@@ -50,7 +50,6 @@ class RecordsController {
         int size = parse("limit", limit, 1, MAX_LIMIT);
         IngestionRow ingestion = store.findIngestion(id).orElseThrow(() -> ApiException.notFound("Ingestion"));
         int to = (int) Math.min(ingestion.idCount(), (long) from + size);
-        Map<Integer, StoredRecord> stored = store.records(id, from, to);
         response.setContentType(MediaType.APPLICATION_JSON_VALUE);
         try (OutputStream out = response.getOutputStream();
                 JsonGenerator json = JsonMapper.shared().createGenerator(out)) {
@@ -61,13 +60,8 @@ class RecordsController {
             json.writeNumberProperty("total", ingestion.idCount());
             json.writeName("records");
             json.writeStartArray();
-            int[] position = {from};
-            store.forEachIdChunk(ingestion, from, to, chunk -> {
-                int chunkStart = position[0] - position[0] % ingestion.chunkSize();
-                for (; position[0] < to && position[0] - chunkStart < chunk.length; position[0]++) {
-                    writeRecord(json, position[0], chunk[position[0] - chunkStart], stored.get(position[0]));
-                }
-            });
+            store.forEachRecord(ingestion, from, to, (position, requested, record) ->
+                    writeRecord(json, position, requested, record));
             json.writeEndArray();
             json.writeEndObject();
         }

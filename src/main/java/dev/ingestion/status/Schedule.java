@@ -3,6 +3,8 @@ package dev.ingestion.status;
 import java.time.Duration;
 import java.time.Instant;
 
+import dev.ingestion.queue.RateLimit;
+
 /**
  * Where the waiting batches of one ingestion stand. The rate is fixed, so a batch's place in line
  * gives its start exactly, unless work of higher priority arrives: the next slot opens at
@@ -10,11 +12,10 @@ import java.time.Instant;
  *
  * @param ahead batches that start before this ingestion's first waiting batch
  */
-record Schedule(Instant nextSlot, long ahead, Duration interval, Duration latency) {
+record Schedule(RateLimit rateLimit, Instant nextSlot, long ahead, Duration latency) {
 
-    static Schedule of(Instant lastStart, Instant now, long ahead, Duration interval, Duration latency) {
-        Instant slot = lastStart.plus(interval);
-        return new Schedule(slot.isAfter(now) ? slot : now, ahead, interval, latency);
+    static Schedule of(RateLimit rateLimit, Instant lastStart, Instant now, long ahead, Duration latency) {
+        return new Schedule(rateLimit, rateLimit.nextSlot(lastStart, now), ahead, latency);
     }
 
     /** 1 for the batch that starts next. */
@@ -23,7 +24,7 @@ record Schedule(Instant nextSlot, long ahead, Duration interval, Duration latenc
     }
 
     Instant start(int waitingIndex) {
-        return nextSlot.plus(interval.multipliedBy(ahead + waitingIndex));
+        return rateLimit.start(nextSlot, ahead + waitingIndex);
     }
 
     Instant completion(int waitingIndex) {

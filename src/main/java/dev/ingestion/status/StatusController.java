@@ -13,10 +13,12 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 
-import dev.ingestion.ingest.Priority;
+import dev.ingestion.queue.BatchState;
+import dev.ingestion.queue.RateLimit;
 import dev.ingestion.store.BatchRow;
 import dev.ingestion.store.IngestionRow;
 import dev.ingestion.store.QueueReads;
+import dev.ingestion.upstream.Upstream;
 import dev.ingestion.web.ApiException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -27,22 +29,23 @@ import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * {@code GET /status/{id}}. The JSON is streamed batch by batch from the id chunks, so the status
- * of a 300,000-batch ingestion costs one count query and a sequential read, not a tree in memory.
+ * {@code GET /status/{id}}. The JSON is streamed batch by batch as the store reads the ids, so the
+ * status of a 300,000-batch ingestion costs a few queries and a sequential read, not a tree in
+ * memory. Estimates take "now" from this instance's clock: no query just to learn the time.
  */
 @RestController
 class StatusController {
 
     private final QueueReads store;
     private final Clock clock;
-    private final Duration interval;
-    private final Duration latency;
+    private final RateLimit rateLimit;
+    private final Upstream upstream;
 
-    StatusController(QueueReads store, Clock clock, StatusTiming timing) {
+    StatusController(QueueReads store, Clock clock, RateLimit rateLimit, Upstream upstream) {
         this.store = store;
         this.clock = clock;
-        this.interval = timing.interval();
-        this.latency = timing.latency();
+        this.rateLimit = rateLimit;
+        this.upstream = upstream;
     }
 
     @Operation(summary = "The state of an ingestion and of each of its batches", responses = {
@@ -58,7 +61,8 @@ class StatusController {
         Instant now = clock.instant();
         boolean waiting = started.size() < ingestion.batchCount();
         Schedule schedule = waiting
-                ? Schedule.of(store.lastStart(), now, store.batchesAhead(ingestion, now), interval, latency)
+                ? Schedule.of(rateLimit, store.lastStart(), now, store.batchesAhead(ingestion, now),
+                        upstream.expectedLatency())
                 : null;
         response.setContentType(MediaType.APPLICATION_JSON_VALUE);
         try (OutputStream out = response.getOutputStream();
@@ -69,26 +73,22 @@ class StatusController {
 
     private void writeStatus(JsonGenerator json, IngestionRow ingestion, List<BatchRow> started, Schedule schedule,
             Instant now) {
-        long completed = started.stream().filter(BatchRow::completed).count();
+        int completed = (int) started.stream().filter(BatchRow::completed).count();
         json.writeStartObject();
         json.writeStringProperty("ingestion_id", ingestion.id().toString());
-        json.writeStringProperty("status", started.isEmpty() ? "yet_to_start"
-                : completed == ingestion.batchCount() ? "completed" : "triggered");
-        json.writeStringProperty("priority", Priority.ofRank(ingestion.priority()).name());
+        json.writeStringProperty("status",
+                BatchState.ofIngestion(ingestion.batchCount(), started.size(), completed).label());
+        json.writeStringProperty("priority", ingestion.priority().name());
         Timestamps.write(json, "created_at", ingestion.createdAt());
         Timestamps.write(json, "estimated_completion", estimatedCompletion(ingestion, started, schedule, now));
         json.writeName("batches");
         json.writeStartArray();
         BatchRow[] byIndex = new BatchRow[ingestion.batchCount()];
         started.forEach(row -> byIndex[row.index()] = row);
-        int[] next = {0, 0}; // batch index, waiting batches written
-        store.forEachIdChunk(ingestion, 0, ingestion.idCount(), chunk -> {
-            for (int from = 0; from < chunk.length; from += ingestion.batchSize()) {
-                int index = next[0]++;
-                BatchRow row = byIndex[index];
-                writeBatch(json, ingestion.id(), index, chunk, from, Math.min(chunk.length, from + ingestion.batchSize()),
-                        row, row == null ? next[1]++ : -1, schedule);
-            }
+        int[] waiting = {0};
+        store.forEachBatch(ingestion, (index, ids, from, to) -> {
+            BatchRow row = byIndex[index];
+            writeBatch(json, ingestion.id(), index, ids, from, to, row, row == null ? waiting[0]++ : -1, schedule);
         });
         json.writeEndArray();
         json.writeEndObject();
@@ -100,7 +100,7 @@ class StatusController {
         json.writeStringProperty("batch_id", Ids.batchId(ingestionId, index).toString());
         json.writeName("ids");
         json.writeArray(chunk, from, to - from);
-        json.writeStringProperty("status", row == null ? "yet_to_start" : row.completed() ? "completed" : "triggered");
+        json.writeStringProperty("status", (row == null ? BatchState.YET_TO_START : row.state()).label());
         Timestamps.write(json, "started_at", row == null ? null : row.startedAt());
         Timestamps.write(json, "completed_at", row == null ? null : row.completedAt());
         if (row == null) {
@@ -120,7 +120,7 @@ class StatusController {
         Instant last = null;
         for (BatchRow row : started) {
             if (!row.completed()) {
-                Instant expected = row.lastStartedAt().plus(latency);
+                Instant expected = row.lastStartedAt().plus(upstream.expectedLatency());
                 last = last == null || expected.isAfter(last) ? expected : last;
             }
         }

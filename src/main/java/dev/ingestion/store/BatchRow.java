@@ -2,7 +2,13 @@ package dev.ingestion.store;
 
 import java.time.Instant;
 
+import dev.ingestion.queue.BatchState;
+
 /** A batch that has started at least once; {@code lastStartedAt} differs from {@code startedAt} after a re-run. */
-public record BatchRow(int index, boolean completed, int attempts, Instant startedAt, Instant lastStartedAt,
+public record BatchRow(int index, BatchState state, int attempts, Instant startedAt, Instant lastStartedAt,
         Instant completedAt) {
+
+    public boolean completed() {
+        return state == BatchState.COMPLETED;
+    }
 }

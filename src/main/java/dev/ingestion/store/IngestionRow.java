@@ -3,14 +3,16 @@ package dev.ingestion.store;
 import java.time.Instant;
 import java.util.UUID;
 
+import dev.ingestion.queue.Priority;
+
 /**
  * An ingestion as stored; its batches are implied by {@code batchSize} and {@code idCount}.
  *
  * @param enqueuedBefore the batches of the same priority queued before this ingestion's
- * @param inlineIds the packed ids when they are kept in the ingestion's own row, else null
+ * @param ids where the ids are kept, for {@link QueueReads} to read them
  */
-public record IngestionRow(UUID id, long seq, int priority, int batchSize, int chunkSize, int idCount,
-        int batchCount, int nextBatch, int completedBatches, Instant createdAt, long enqueuedBefore, byte[] inlineIds) {
+public record IngestionRow(UUID id, long seq, Priority priority, int batchSize, int idCount, int batchCount,
+        int nextBatch, int completedBatches, Instant createdAt, long enqueuedBefore, StoredIds ids) {
 
     public int batchStart(int index) {
         return index * batchSize;

@@ -1,17 +1,17 @@
 package dev.ingestion.store;
 
-import java.sql.ResultSet;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
+
+import dev.ingestion.queue.BatchState;
 
 /**
  * The read side of the queue: what {@code /status} and the records pages show. Nothing here
@@ -19,12 +19,14 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  */
 public class QueueReads {
 
-    private static final String COMPLETED = "completed";
-
     private final JdbcClient jdbc;
+    private final IdChunks chunks;
+    private final RateLimiterRow limiter;
 
     public QueueReads(DataSource dataSource) {
         this.jdbc = JdbcClient.create(dataSource);
+        this.chunks = new IdChunks(jdbc);
+        this.limiter = new RateLimiterRow(jdbc);
     }
 
     public Optional<IngestionRow> findIngestion(UUID id) {
@@ -35,9 +37,10 @@ public class QueueReads {
                 """)
                 .param("id", id)
                 .query((rs, n) -> new IngestionRow(rs.getObject("id", UUID.class), rs.getLong("seq"),
-                        rs.getInt("priority"), rs.getInt("batch_size"), rs.getInt("chunk_size"), rs.getInt("id_count"),
+                        Sql.priority(rs, "priority"), rs.getInt("batch_size"), rs.getInt("id_count"),
                         rs.getInt("batch_count"), rs.getInt("next_batch"), rs.getInt("completed_batches"),
-                        Sql.instant(rs, "created_at"), rs.getLong("enqueued_before"), rs.getBytes("ids")))
+                        Sql.instant(rs, "created_at"), rs.getLong("enqueued_before"),
+                        new StoredIds(rs.getInt("chunk_size"), rs.getBytes("ids"))))
                 .optional();
     }
 
@@ -48,35 +51,44 @@ public class QueueReads {
                 FROM batch WHERE ingestion_id = :ingestion ORDER BY idx
                 """)
                 .param("ingestion", ingestionId)
-                .query((rs, n) -> new BatchRow(rs.getInt("idx"), COMPLETED.equals(rs.getString("status")),
+                .query((rs, n) -> new BatchRow(rs.getInt("idx"), BatchState.ofLabel(rs.getString("status")),
                         rs.getInt("attempts"), Sql.instant(rs, "started_at"), Sql.instant(rs, "last_started_at"),
                         Sql.instant(rs, "completed_at")))
                 .list();
     }
 
+    /** The ids of each batch, in batch order: no caller sees how they are stored. */
+    public void forEachBatch(IngestionRow ingestion, BatchIds sink) {
+        int[] index = {0};
+        chunks.forEach(ingestion, 0, ingestion.idCount(), (first, ids) -> {
+            for (int from = 0; from < ids.length; from += ingestion.batchSize()) {
+                sink.accept(index[0]++, ids, from, Math.min(ids.length, from + ingestion.batchSize()));
+            }
+        });
+    }
+
+    /** Takes the ids of one batch: {@code ids[from, to)}, valid only during the call. */
+    public interface BatchIds {
+        void accept(int index, int[] ids, int from, int to);
+    }
+
     /**
-     * Hands the ids of positions {@code [fromPosition, toPosition)} to {@code sink} in request
-     * order, one whole chunk at a time: chunk {@code n} starts at position {@code n * chunkSize}.
+     * Each requested id of positions {@code [from, to)} in request order, with its stored record
+     * (null while pending): one read of the records and a sequential read of the ids.
      */
-    public void forEachIdChunk(IngestionRow ingestion, int fromPosition, int toPosition, Consumer<int[]> sink) {
-        if (fromPosition >= toPosition) {
-            return;
-        }
-        if (ingestion.inlineIds() != null) {
-            sink.accept(IdCodec.decode(ingestion.inlineIds()));
-            return;
-        }
-        int firstChunk = fromPosition / ingestion.chunkSize();
-        int lastChunk = (toPosition - 1) / ingestion.chunkSize();
-        jdbc.sql("""
-                SELECT ids FROM ingestion_chunk
-                WHERE ingestion_id = :ingestion AND chunk_no >= :first AND chunk_no <= :last
-                ORDER BY chunk_no
-                """)
-                .param("ingestion", ingestion.id())
-                .param("first", firstChunk)
-                .param("last", lastChunk)
-                .query((ResultSet rs) -> sink.accept(IdCodec.decode(rs.getBytes("ids"))));
+    public void forEachRecord(IngestionRow ingestion, int from, int to, RecordSink sink) {
+        int end = Math.min(to, ingestion.idCount());
+        Map<Integer, StoredRecord> stored = records(ingestion.id(), from, end);
+        chunks.forEach(ingestion, from, end, (first, ids) -> {
+            for (int position = Math.max(from, first); position < end && position - first < ids.length; position++) {
+                sink.accept(position, ids[position - first], stored.get(position));
+            }
+        });
+    }
+
+    /** Takes one requested id and its record, or null while it has none. */
+    public interface RecordSink {
+        void accept(int position, int id, StoredRecord record);
     }
 
     /** The stored records of positions {@code [from, to)}, by position. */
@@ -114,7 +126,7 @@ public class QueueReads {
                    WHERE b.status = 'triggered' AND (b.lease_until IS NULL OR b.lease_until < :now)
                      AND (i.priority < :priority OR (i.priority = :priority AND i.seq <= :seq)))
                 """)
-                .param("priority", ingestion.priority())
+                .param("priority", Sql.rank(ingestion.priority()))
                 .param("seq", ingestion.seq())
                 .param("enqueuedBefore", ingestion.enqueuedBefore())
                 .param("nextBatch", ingestion.nextBatch())
@@ -124,9 +136,7 @@ public class QueueReads {
     }
 
     public Instant lastStart() {
-        return jdbc.sql("SELECT last_start FROM rate_limiter WHERE id = 1")
-                .query((rs, n) -> Sql.instant(rs, "last_start"))
-                .single();
+        return limiter.lastStart();
     }
 
     /** The start log, oldest first. */

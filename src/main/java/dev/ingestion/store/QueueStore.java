@@ -23,26 +23,33 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import dev.ingestion.queue.BatchState;
+import dev.ingestion.queue.Claim;
+import dev.ingestion.queue.ClaimedBatch;
+import dev.ingestion.queue.Priority;
+import dev.ingestion.queue.RateLimit;
+
 /**
- * Every query of the queue. The rate limiter is one row that each claim locks, so claims are
- * serialised across threads and instances alike; whoever holds the lock reads the last start,
- * picks the next batch and records the new start in the same transaction.
+ * Every write of the queue. A claim locks the rate limiter's row ({@link RateLimiterRow}), so
+ * claims are serialised across threads and instances alike; whoever holds the lock reads the last
+ * start, picks the next batch and records the new start in the same transaction.
  */
 public class QueueStore {
 
-    private static final String TRIGGERED = "triggered";
     private static final String FETCHED = "fetched";
-    /** About 4 KB of packed ids per chunk row, rounded down to whole batches. */
-    private static final int IDS_PER_CHUNK = 1024;
 
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate batchJdbc;
     private final TransactionTemplate tx;
     private final QueueReads reads;
+    private final IdChunks chunks;
+    private final RateLimiterRow limiter;
 
     public QueueStore(DataSource dataSource) {
         this.jdbc = JdbcClient.create(dataSource);
         this.reads = new QueueReads(dataSource);
+        this.chunks = new IdChunks(jdbc);
+        this.limiter = new RateLimiterRow(jdbc);
         this.batchJdbc = new NamedParameterJdbcTemplate(dataSource);
         this.tx = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
     }
@@ -55,38 +62,31 @@ public class QueueStore {
      */
     public void insertIngestions(List<NewIngestion> ingestions) {
         List<MapSqlParameterSource> rows = new ArrayList<>(ingestions.size());
-        List<MapSqlParameterSource> chunks = new ArrayList<>();
+        List<MapSqlParameterSource> chunkRows = new ArrayList<>();
         for (NewIngestion ingestion : ingestions) {
             int[] ids = ingestion.ids();
-            int batchSize = ingestion.batchSize();
-            int chunkSize = Math.max(1, IDS_PER_CHUNK / batchSize) * batchSize;
-            boolean inline = ids.length <= chunkSize;
+            int chunkSize = IdChunks.chunkSize(ingestion.batchSize());
             rows.add(new MapSqlParameterSource()
                     .addValue("id", ingestion.id())
-                    .addValue("priority", ingestion.priority())
-                    .addValue("batchSize", batchSize)
+                    .addValue("priority", Sql.rank(ingestion.priority()))
+                    .addValue("batchSize", ingestion.batchSize())
                     .addValue("chunkSize", chunkSize)
                     .addValue("idCount", ids.length)
                     .addValue("batchCount", ingestion.batchCount())
                     .addValue("createdAt", Sql.ts(ingestion.createdAt()))
-                    .addValue("ids", inline ? IdCodec.encode(ids, 0, ids.length) : null, Types.VARBINARY));
-            for (int from = 0, no = 0; !inline && from < ids.length; from += chunkSize, no++) {
-                chunks.add(new MapSqlParameterSource()
-                        .addValue("ingestion", ingestion.id())
-                        .addValue("no", no)
-                        .addValue("ids", IdCodec.encode(ids, from, Math.min(ids.length, from + chunkSize))));
-            }
+                    .addValue("ids", IdChunks.inline(ids, chunkSize), Types.VARBINARY));
+            IdChunks.addChunkRows(ingestion.id(), ids, chunkSize, chunkRows);
         }
         tx.executeWithoutResult(status -> {
             // Locked before the rows get their seq, so that within a priority the totals follow seq.
-            Map<Integer, Long> enqueued = new TreeMap<>();
+            Map<Priority, Long> enqueued = new TreeMap<>();
             jdbc.sql("""
                     SELECT priority, batches FROM queue_tally
                     WHERE counter = 'enqueued' AND priority IN (:priorities)
                     ORDER BY priority FOR UPDATE
                     """)
-                    .param("priorities", ingestions.stream().map(NewIngestion::priority).distinct().toList())
-                    .query((RowCallbackHandler) rs -> enqueued.put(rs.getInt("priority"), rs.getLong("batches")));
+                    .param("priorities", ingestions.stream().map(i -> Sql.rank(i.priority())).distinct().toList())
+                    .query((RowCallbackHandler) rs -> enqueued.put(Sql.priority(rs, "priority"), rs.getLong("batches")));
             for (int i = 0; i < ingestions.size(); i++) {
                 NewIngestion ingestion = ingestions.get(i);
                 long before = enqueued.get(ingestion.priority());
@@ -101,10 +101,10 @@ public class QueueStore {
                     """, rows.toArray(MapSqlParameterSource[]::new));
             enqueued.forEach((priority, batches) -> jdbc.sql("""
                     UPDATE queue_tally SET batches = :batches WHERE counter = 'enqueued' AND priority = :priority
-                    """).param("batches", batches).param("priority", priority).update());
+                    """).param("batches", batches).param("priority", Sql.rank(priority)).update());
             batchJdbc.batchUpdate("""
                     INSERT INTO ingestion_chunk (ingestion_id, chunk_no, ids) VALUES (:ingestion, :no, :ids)
-                    """, chunks.toArray(MapSqlParameterSource[]::new));
+                    """, chunkRows.toArray(MapSqlParameterSource[]::new));
         });
     }
 
@@ -119,20 +119,18 @@ public class QueueStore {
      * (priority, ingestion sequence, batch index) among waiting batches and triggered batches
      * whose lease has run out; a re-run keeps its place in that order.
      *
-     * @param clock read once, inside the transaction and after the limiter row is locked, so the
-     *     start recorded is when the slot was really taken, however long the lock took to get
+     * @param clock the clock that decides slots (the database's on PostgreSQL), read once, inside
+     *     the transaction and after the limiter row is locked, so the start recorded is when the
+     *     slot was really taken, however long the lock took to get
      */
-    public Claim claim(Supplier<Instant> clock, Duration interval, String owner, Duration lease) {
+    public Claim claim(Supplier<Instant> clock, RateLimit rate, String owner, Duration lease) {
         return tx.execute(status -> {
-            Instant lastStart = jdbc.sql("SELECT last_start FROM rate_limiter WHERE id = 1 FOR UPDATE")
-                    .query((rs, n) -> Sql.instant(rs, "last_start"))
-                    .single();
+            Instant lastStart = limiter.lock();
             Instant now = clock.get();
-            Instant leaseUntil = now.plus(lease);
-            Instant slot = lastStart.plus(interval);
-            if (now.isBefore(slot)) {
-                return new Claim.NotBefore(slot);
+            if (!rate.isOpen(lastStart, now)) {
+                return new Claim.NotBefore(rate.slotAfter(lastStart), now);
             }
+            Instant leaseUntil = now.plus(lease);
             Optional<Candidate> orphan = jdbc.sql("""
                     SELECT b.ingestion_id, b.idx, b.attempts, i.priority, i.seq
                     FROM batch b JOIN ingestion i ON i.id = b.ingestion_id
@@ -142,7 +140,7 @@ public class QueueStore {
                     """)
                     .param("now", Sql.ts(now))
                     .query((rs, n) -> new Candidate(rs.getObject("ingestion_id", UUID.class), rs.getInt("idx"),
-                            rs.getInt("attempts"), rs.getInt("priority"), rs.getLong("seq")))
+                            rs.getInt("attempts"), Sql.priority(rs, "priority"), rs.getLong("seq")))
                     .optional();
             // "waiting" leads the ORDER BY so that H2, too, reads the first entry of the index
             // instead of sorting every waiting ingestion.
@@ -153,7 +151,7 @@ public class QueueStore {
                     LIMIT 1
                     """)
                     .query((rs, n) -> new Candidate(rs.getObject("id", UUID.class), rs.getInt("next_batch"), 0,
-                            rs.getInt("priority"), rs.getLong("seq")))
+                            Sql.priority(rs, "priority"), rs.getLong("seq")))
                     .optional();
             Optional<Candidate> next = orphan.isEmpty() ? fresh
                     : fresh.isEmpty() || orphan.get().precedes(fresh.get()) ? orphan : fresh;
@@ -167,7 +165,7 @@ public class QueueStore {
                 startFresh(pick, now, owner, leaseUntil);
             }
             int attempt = pick.attempts() + 1;
-            jdbc.sql("UPDATE rate_limiter SET last_start = :now WHERE id = 1").param("now", Sql.ts(now)).update();
+            limiter.recordStart(now);
             jdbc.sql("""
                     INSERT INTO batch_start (ingestion_id, idx, attempt, started_at, owner)
                     VALUES (:ingestion, :idx, :attempt, :now, :owner)
@@ -201,7 +199,7 @@ public class QueueStore {
                 .param("ingestion", pick.ingestionId())
                 .update();
         jdbc.sql("UPDATE queue_tally SET batches = batches + 1 WHERE counter = 'started' AND priority = :priority")
-                .param("priority", pick.priority())
+                .param("priority", Sql.rank(pick.priority()))
                 .update();
     }
 
@@ -222,14 +220,12 @@ public class QueueStore {
         IngestionRow ingestion = reads.findIngestion(ingestionId).orElseThrow();
         int from = ingestion.batchStart(index);
         int to = ingestion.batchEnd(index);
-        int chunkStart = from - from % ingestion.chunkSize();
-        List<int[]> chunk = new ArrayList<>(1); // a batch never spans two chunks
-        reads.forEachIdChunk(ingestion, from, to, chunk::add);
+        int[] ids = chunks.range(ingestion, from, to);
         Set<Integer> stored = new HashSet<>(storedPositions(ingestionId, from, to));
         List<ClaimedBatch.Item> items = new ArrayList<>(to - from);
         for (int position = from; position < to; position++) {
             if (!stored.contains(position)) {
-                items.add(new ClaimedBatch.Item(position, chunk.get(0)[position - chunkStart]));
+                items.add(new ClaimedBatch.Item(position, ids[position - from]));
             }
         }
         return items;
@@ -262,7 +258,7 @@ public class QueueStore {
                     .param("idx", index)
                     .query(String.class)
                     .single();
-            if (!TRIGGERED.equals(batchStatus)) {
+            if (BatchState.ofLabel(batchStatus) != BatchState.TRIGGERED) {
                 return false;
             }
             try {
@@ -339,11 +335,11 @@ public class QueueStore {
         return jdbc.sql("UPDATE batch SET lease_owner = NULL, lease_until = NULL WHERE status = 'triggered'").update();
     }
 
-    private record Candidate(UUID ingestionId, int index, int attempts, int priority, long seq) {
+    private record Candidate(UUID ingestionId, int index, int attempts, Priority priority, long seq) {
 
         boolean precedes(Candidate other) {
             if (priority != other.priority) {
-                return priority < other.priority;
+                return priority.compareTo(other.priority) < 0;
             }
             if (seq != other.seq) {
                 return seq < other.seq;

@@ -14,10 +14,12 @@ public class SettingsStore {
 
     private final JdbcClient jdbc;
     private final TransactionTemplate tx;
+    private final RateLimiterRow limiter;
 
     public SettingsStore(DataSource dataSource) {
         this.jdbc = JdbcClient.create(dataSource);
         this.tx = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+        this.limiter = new RateLimiterRow(jdbc);
     }
 
     public Map<String, String> deploymentSettings() {
@@ -30,13 +32,13 @@ public class SettingsStore {
 
     /**
      * Records {@code proposed} as the values in force if there are none yet (or if
-     * {@code replace}), and answers the values that were in force before. Instances starting at
-     * the same moment on an empty store take turns on the rate limiter's row, so exactly one of
-     * them records its values and the others compare theirs against them.
+     * {@code replace}), and answers the values that were in force before. It holds the rate
+     * limiter's lock meanwhile: instances starting at the same moment on an empty store take
+     * turns, so exactly one of them records its values and the others compare theirs against them.
      */
     public Map<String, String> establish(Map<String, String> proposed, boolean replace) {
         return tx.execute(status -> {
-            jdbc.sql("SELECT id FROM rate_limiter WHERE id = 1 FOR UPDATE").query(Integer.class).single();
+            limiter.lock();
             Map<String, String> before = deploymentSettings();
             if (before.isEmpty() || replace) {
                 save(proposed);

@@ -19,8 +19,10 @@ import java.util.function.Supplier;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
-import dev.ingestion.store.Claim;
-import dev.ingestion.store.ClaimedBatch;
+import dev.ingestion.queue.Claim;
+import dev.ingestion.queue.ClaimedBatch;
+import dev.ingestion.queue.Priority;
+import dev.ingestion.queue.RateLimit;
 import dev.ingestion.store.DatabaseClock;
 import dev.ingestion.store.Dialect;
 import dev.ingestion.store.NewIngestion;
@@ -49,13 +51,13 @@ import dev.ingestion.support.TestStores;
  */
 public final class ClaimBench {
 
-    private static final Duration INTERVAL = Duration.ofMillis(1);
+    private static final RateLimit RATE = new RateLimit(Duration.ofMillis(1));
     private static final Duration LEASE = Duration.ofSeconds(30);
     private static final String OWNER = "claim-bench";
     private static int fillGroup = 10_000;
     /** When filling must stop (epoch millis), so that bench/run keeps to its time; 0: never. */
     private static long deadline;
-    private static final int MEDIUM = 1;
+    private static final Priority MEDIUM = Priority.MEDIUM;
 
     private final String storeName;
     private final QueueStore store;
@@ -181,7 +183,7 @@ public final class ClaimBench {
         for (int i = -warmup; i < claims; i++) {
             sleepMillis(1); // the interval (1 ms) since the previous start
             long t0 = System.nanoTime();
-            Claim claim = store.claim(clock, INTERVAL, OWNER, LEASE);
+            Claim claim = store.claim(clock, RATE, OWNER, LEASE);
             long took = System.nanoTime() - t0;
             if (claim instanceof Claim.NotBefore) {
                 i--; // the slot was not open yet: not a measurement, try again

@@ -113,7 +113,7 @@ class ClusterTest {
                 .as("starts spread over the instances").isGreaterThan(1);
 
         Comparator<BatchStart> specOrder = Comparator
-                .comparingInt((BatchStart s) -> rows.get(s.ingestionId()).priority())
+                .comparing((BatchStart s) -> rows.get(s.ingestionId()).priority())
                 .thenComparingLong(s -> rows.get(s.ingestionId()).seq())
                 .thenComparingInt(BatchStart::index);
         List<Long> lateness = new ArrayList<>();

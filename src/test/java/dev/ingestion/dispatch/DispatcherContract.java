@@ -15,11 +15,14 @@ import org.junit.jupiter.api.Test;
 
 import com.zaxxer.hikari.HikariDataSource;
 
+import dev.ingestion.ingest.GroupCommit;
 import dev.ingestion.ingest.Ingestions;
-import dev.ingestion.ingest.Priority;
+import dev.ingestion.queue.Arrivals;
+import dev.ingestion.queue.Priority;
+import dev.ingestion.queue.RateLimit;
 import dev.ingestion.store.BatchRow;
 import dev.ingestion.store.BatchStart;
-import dev.ingestion.store.Claim;
+import dev.ingestion.queue.Claim;
 import dev.ingestion.store.QueueReads;
 import dev.ingestion.store.QueueStore;
 import dev.ingestion.support.FakeClock;
@@ -41,6 +44,7 @@ abstract class DispatcherContract {
     FakeClock clock;
     ManualUpstream upstream;
     Dispatcher dispatcher;
+    GroupCommit commits;
     Ingestions ingestions;
 
     abstract HikariDataSource newDataSource();
@@ -53,16 +57,18 @@ abstract class DispatcherContract {
         clock = new FakeClock(T0);
         upstream = new ManualUpstream();
         dispatcher = dispatcher("instance-1", upstream);
-        ingestions = new Ingestions(store, clock, 3, () -> { });
+        commits = new GroupCommit(store);
+        ingestions = new Ingestions(commits, clock, 3, Arrivals.IGNORED);
     }
 
     @AfterEach
     void tearDown() {
+        commits.close();
         dataSource.close();
     }
 
     Dispatcher dispatcher(String owner, ManualUpstream upstream) {
-        return new Dispatcher(store, upstream, clock, INTERVAL, LEASE, owner, Runnable::run);
+        return new Dispatcher(store, upstream, clock, new RateLimit(INTERVAL), LEASE, owner, Runnable::run);
     }
 
     UUID ingest(Priority priority, int... ids) {
@@ -106,7 +112,7 @@ abstract class DispatcherContract {
         assertThat(runOnceAt(0)).isEqualTo("T0 [1, 2, 3]");
         clock.set(at(4));
         ingest(Priority.HIGH, 6, 7, 8, 9);
-        assertThat(dispatcher.runOnce()).isEqualTo(new Claim.NotBefore(at(5)));
+        assertThat(dispatcher.runOnce()).isEqualTo(new Claim.NotBefore(at(5), at(4)));
         assertThat(drain()).containsExactly("T5 [6, 7, 8]", "T10 [9]", "T15 [4, 5]");
     }
 
@@ -147,7 +153,7 @@ abstract class DispatcherContract {
         ingest(Priority.HIGH, 1, 2, 3, 4);
         assertThat(runOnceAt(0)).isEqualTo("T0 [1, 2, 3]");
         clock.set(at(5).minusMillis(1));
-        assertThat(dispatcher.runOnce()).isEqualTo(new Claim.NotBefore(at(5)));
+        assertThat(dispatcher.runOnce()).isEqualTo(new Claim.NotBefore(at(5), at(5).minusMillis(1)));
         assertThat(runOnceAt(5)).isEqualTo("T5 [4]");
     }
 
@@ -189,7 +195,7 @@ abstract class DispatcherContract {
         dispatcher = dispatcher("instance-2", afterRestart);
         clock.set(at(2));
         assertThat(store.releaseAllLeases()).isEqualTo(1);
-        assertThat(dispatcher.runOnce()).as("the rate limit holds across restarts").isEqualTo(new Claim.NotBefore(at(5)));
+        assertThat(dispatcher.runOnce()).as("the rate limit holds across restarts").isEqualTo(new Claim.NotBefore(at(5), at(2)));
         assertThat(drain()).containsExactly("T5 [1, 3]", "T10 [4]", "T15 [5]");
         afterRestart.completeAll();
 
@@ -254,7 +260,8 @@ abstract class DispatcherContract {
     @Test
     void reportsEachClaimAndHowLateAStartCameAfterTheSlotItWaitedFor() {
         List<String> reported = new ArrayList<>();
-        dispatcher = new Dispatcher(store, upstream, clock, INTERVAL, LEASE, "instance-1", Runnable::run,
+        dispatcher = new Dispatcher(store, upstream, clock, clock, new RateLimit(INTERVAL), LEASE, "instance-1",
+                Runnable::run,
                 new DispatchEvents() {
                     @Override
                     public void claimed(Claim claim, Duration took, Duration lateness) {

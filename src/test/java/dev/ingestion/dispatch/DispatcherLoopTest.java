@@ -15,8 +15,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.zaxxer.hikari.HikariDataSource;
 
+import dev.ingestion.ingest.GroupCommit;
 import dev.ingestion.ingest.Ingestions;
-import dev.ingestion.ingest.Priority;
+import dev.ingestion.queue.Priority;
+import dev.ingestion.queue.RateLimit;
 import dev.ingestion.store.QueueStore;
 import dev.ingestion.support.ManualUpstream;
 import dev.ingestion.support.TestStores;
@@ -32,6 +34,7 @@ class DispatcherLoopTest {
     private HikariDataSource dataSource;
     private ManualUpstream upstream;
     private DispatcherLoop loop;
+    private GroupCommit commits;
     private Ingestions ingestions;
 
     @BeforeEach
@@ -40,15 +43,17 @@ class DispatcherLoopTest {
         QueueStore store = new QueueStore(dataSource);
         upstream = ManualUpstream.answeringAtOnce();
         Clock clock = Clock.systemUTC();
-        loop = new DispatcherLoop(new Dispatcher(store, upstream, clock, INTERVAL, Duration.ofSeconds(30), "loop-test",
-                Runnable::run), clock);
-        ingestions = new Ingestions(store, clock, 3, loop::wakeUp);
+        loop = new DispatcherLoop(new Dispatcher(store, upstream, clock, new RateLimit(INTERVAL), Duration.ofSeconds(30),
+                "loop-test", Runnable::run), clock);
+        commits = new GroupCommit(store);
+        ingestions = new Ingestions(commits, clock, 3, loop);
         loop.start();
     }
 
     @AfterEach
     void tearDown() {
         loop.stop();
+        commits.close();
         dataSource.close();
     }
 

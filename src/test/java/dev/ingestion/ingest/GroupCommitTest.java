@@ -15,12 +15,13 @@ import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
 
+import dev.ingestion.queue.Priority;
 import dev.ingestion.store.NewIngestion;
 
 class GroupCommitTest {
 
     static NewIngestion ingestion(int ids) {
-        return new NewIngestion(UUID.randomUUID(), 1, 3, IntStream.rangeClosed(1, ids).toArray(), Instant.EPOCH);
+        return new NewIngestion(UUID.randomUUID(), Priority.MEDIUM, 3, IntStream.rangeClosed(1, ids).toArray(), Instant.EPOCH);
     }
 
     @Test

@@ -25,15 +25,21 @@ import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
 
+import dev.ingestion.queue.Claim;
+import dev.ingestion.queue.ClaimedBatch;
+import dev.ingestion.queue.Priority;
+import dev.ingestion.queue.RateLimit;
+
 /** The repository's behaviour, the same on every backend. */
 abstract class QueueStoreContract {
 
     static final Duration INTERVAL = Duration.ofSeconds(5);
+    static final RateLimit RATE = new RateLimit(INTERVAL);
     static final Duration LEASE = Duration.ofSeconds(30);
     static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
-    static final int HIGH = 0;
-    static final int MEDIUM = 1;
-    static final int LOW = 2;
+    static final Priority HIGH = Priority.HIGH;
+    static final Priority MEDIUM = Priority.MEDIUM;
+    static final Priority LOW = Priority.LOW;
 
     HikariDataSource dataSource;
     QueueStore store;
@@ -55,14 +61,14 @@ abstract class QueueStoreContract {
         dataSource.close();
     }
 
-    UUID insert(int priority, int... ids) {
+    UUID insert(Priority priority, int... ids) {
         UUID id = UUID.randomUUID();
         store.insertIngestion(new NewIngestion(id, priority, 3, ids, T0));
         return id;
     }
 
     ClaimedBatch claimAt(Instant now) {
-        Claim claim = store.claim(() -> now, INTERVAL, "owner", LEASE);
+        Claim claim = store.claim(() -> now, RATE, "owner", LEASE);
         assertThat(claim).isInstanceOf(Claim.Started.class);
         return ((Claim.Started) claim).batch();
     }
@@ -110,7 +116,7 @@ abstract class QueueStoreContract {
 
     private List<Integer> idsOf(IngestionRow row) {
         List<Integer> read = new ArrayList<>();
-        reads.forEachIdChunk(row, 0, row.idCount(), chunk -> IntStream.of(chunk).forEach(read::add));
+        reads.forEachBatch(row, (index, ids, from, to) -> IntStream.range(from, to).forEach(i -> read.add(ids[i])));
         return read;
     }
 
@@ -160,15 +166,15 @@ abstract class QueueStoreContract {
                     + "#" + batch.index());
         }
         assertThat(order).containsExactly("high#0", "medium#0", "medium#1", "low#0");
-        assertThat(store.claim(() -> T0.plus(INTERVAL.multipliedBy(4)), INTERVAL, "owner", LEASE)).isEqualTo(new Claim.Idle());
+        assertThat(store.claim(() -> T0.plus(INTERVAL.multipliedBy(4)), RATE, "owner", LEASE)).isEqualTo(new Claim.Idle());
     }
 
     @Test
     void aClaimBeforePreviousStartPlusIntervalIsRefusedWithTheSlotTime() {
         insert(MEDIUM, 1, 2, 3, 4);
         claimAt(T0);
-        assertThat(store.claim(() -> T0.plusMillis(4_999), INTERVAL, "owner", LEASE))
-                .isEqualTo(new Claim.NotBefore(T0.plusSeconds(5)));
+        assertThat(store.claim(() -> T0.plusMillis(4_999), RATE, "owner", LEASE))
+                .isEqualTo(new Claim.NotBefore(T0.plusSeconds(5), T0.plusMillis(4_999)));
         assertThat(reads.lastStart()).isEqualTo(T0);
         assertThat(claimAt(T0.plusSeconds(5)).pending()).extracting(ClaimedBatch.Item::id).containsExactly(4);
         assertThat(reads.lastStart()).isEqualTo(T0.plusSeconds(5));
@@ -187,7 +193,7 @@ abstract class QueueStoreContract {
                 Callable<Claim> claim = () -> {
                     ready.countDown();
                     ready.await();
-                    return store.claim(() -> T0, INTERVAL, owner, LEASE);
+                    return store.claim(() -> T0, RATE, owner, LEASE);
                 };
                 claims.add(pool.submit(claim));
             }
@@ -238,9 +244,9 @@ abstract class QueueStoreContract {
     @Test
     void aBatchWithALiveLeaseIsNotTakenAndAnExpiredOneIs() {
         insert(MEDIUM, 1);
-        store.claim(() -> T0, INTERVAL, "a", LEASE);
-        assertThat(store.claim(() -> T0.plusSeconds(29), INTERVAL, "b", LEASE)).isEqualTo(new Claim.Idle());
-        Claim takeover = store.claim(() -> T0.plusSeconds(31), INTERVAL, "b", LEASE);
+        store.claim(() -> T0, RATE, "a", LEASE);
+        assertThat(store.claim(() -> T0.plusSeconds(29), RATE, "b", LEASE)).isEqualTo(new Claim.Idle());
+        Claim takeover = store.claim(() -> T0.plusSeconds(31), RATE, "b", LEASE);
         assertThat(takeover).isInstanceOf(Claim.Started.class);
         assertThat(store.renewLease(((Claim.Started) takeover).batch().ingestionId(), 0, "a", T0.plusSeconds(90)))
                 .as("the old owner cannot take its lease back").isFalse();
@@ -272,7 +278,7 @@ abstract class QueueStoreContract {
         for (int round = 0; round < 6; round++) {
             List<NewIngestion> group = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
-                group.add(new NewIngestion(UUID.randomUUID(), random.nextInt(3), 3,
+                group.add(new NewIngestion(UUID.randomUUID(), Priority.values()[random.nextInt(3)], 3,
                         IntStream.rangeClosed(1, 1 + random.nextInt(9)).toArray(), T0));
             }
             if (round % 2 == 0) {
@@ -294,7 +300,7 @@ abstract class QueueStoreContract {
             long counted = jdbc.sql("""
                     SELECT COALESCE(SUM(batch_count - next_batch), 0) FROM ingestion
                     WHERE waiting = TRUE AND (priority < :priority OR (priority = :priority AND seq < :seq))
-                    """).param("priority", row.priority()).param("seq", row.seq()).query(Long.class).single();
+                    """).param("priority", row.priority().ordinal()).param("seq", row.seq()).query(Long.class).single();
             assertThat(reads.batchesAhead(row, T0)).as("ahead of %s", row).isEqualTo(counted);
         }
     }

@@ -1,4 +1,4 @@
-package dev.ingestion.config;
+package dev.ingestion.settings;
 
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;

@@ -1,12 +1,10 @@
-package dev.ingestion.config;
+package dev.ingestion.web;
 
 import org.apache.catalina.core.StandardHost;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-
-import dev.ingestion.web.JsonErrorReportValve;
 
 @Configuration(proxyBeanMethods = false)
 class TomcatErrors {

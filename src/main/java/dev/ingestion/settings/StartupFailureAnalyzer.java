@@ -1,4 +1,4 @@
-package dev.ingestion.config;
+package dev.ingestion.settings;
 
 import java.sql.SQLException;
 
@@ -15,9 +15,7 @@ public class StartupFailureAnalyzer implements FailureAnalyzer {
     public FailureAnalysis analyze(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             if (cause instanceof DeploymentSettingsMismatch mismatch) {
-                return new FailureAnalysis(mismatch.getMessage(),
-                        "Start every instance with the same INGEST_INTERVAL and INGEST_BATCH_SIZE. To change them, "
-                                + "stop every instance and start one with INGEST_ADOPT_SETTINGS=true.", mismatch);
+                return new FailureAnalysis(mismatch.getMessage(), mismatch.action(), mismatch);
             }
             if (cause instanceof SQLException sql && sql.getErrorCode() == H2_DATABASE_ALREADY_OPEN) {
                 return new FailureAnalysis("The embedded store is already in use by another process: "

@@ -1,4 +1,4 @@
-package dev.ingestion.config;
+package dev.ingestion.web;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;

@@ -1,4 +1,4 @@
-package dev.ingestion.config;
+package dev.ingestion.dispatch;
 
 import java.time.Duration;
 
@@ -6,13 +6,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
-import dev.ingestion.dispatch.Dispatcher;
-import dev.ingestion.dispatch.DispatcherLoop;
 import dev.ingestion.store.Dialect;
 import dev.ingestion.store.QueueStore;
 
 /** Starts the dispatcher once the store is ready, and on shutdown lets running batches finish. */
-final class DispatcherLifecycle implements SmartLifecycle {
+public final class DispatcherLifecycle implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(DispatcherLifecycle.class);
 
@@ -22,7 +20,7 @@ final class DispatcherLifecycle implements SmartLifecycle {
     private final Dialect dialect;
     private final Duration drainTimeout;
 
-    DispatcherLifecycle(DispatcherLoop loop, Dispatcher dispatcher, QueueStore store, Dialect dialect,
+    public DispatcherLifecycle(DispatcherLoop loop, Dispatcher dispatcher, QueueStore store, Dialect dialect,
             Duration drainTimeout) {
         this.loop = loop;
         this.dispatcher = dispatcher;

@@ -1,4 +1,4 @@
-package dev.ingestion.store;
+package dev.ingestion.queue;
 
 import java.time.Instant;
 import java.util.List;

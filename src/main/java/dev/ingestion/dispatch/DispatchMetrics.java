@@ -1,15 +1,14 @@
-package dev.ingestion.config;
+package dev.ingestion.dispatch;
 
 import java.time.Duration;
 
-import dev.ingestion.dispatch.DispatchEvents;
-import dev.ingestion.store.Claim;
+import dev.ingestion.queue.Claim;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 /** The dispatcher's events as Prometheus metrics on {@code /metrics}. */
-final class DispatchMetrics implements DispatchEvents {
+public final class DispatchMetrics implements DispatchEvents {
 
     private final Timer claims;
     private final Timer lateness;
@@ -17,8 +16,10 @@ final class DispatchMetrics implements DispatchEvents {
     private final Counter reruns;
     private final Counter records;
     private final Counter failures;
+    private final MeterRegistry registry;
 
-    DispatchMetrics(MeterRegistry registry) {
+    public DispatchMetrics(MeterRegistry registry) {
+        this.registry = registry;
         claims = Timer.builder("ingest.claim").description("time to choose and claim the next batch")
                 .publishPercentiles(0.5, 0.99).register(registry);
         lateness = Timer.builder("ingest.start.lateness")
@@ -28,6 +29,11 @@ final class DispatchMetrics implements DispatchEvents {
         reruns = Counter.builder("ingest.batch.starts").tag("run", "again").register(registry);
         records = Counter.builder("ingest.records.stored").register(registry);
         failures = Counter.builder("ingest.batch.failures").register(registry);
+    }
+
+    /** Shows how many batches {@code dispatcher} is running. */
+    public void watch(Dispatcher dispatcher) {
+        registry.gauge("ingest.batches.running", dispatcher, Dispatcher::inFlight);
     }
 
     @Override

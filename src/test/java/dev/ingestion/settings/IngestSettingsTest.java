@@ -1,7 +1,8 @@
-package dev.ingestion.config;
+package dev.ingestion.settings;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,12 +62,12 @@ class IngestSettingsTest {
             new DeploymentGuard(store, bind(Map.of()));
             new DeploymentGuard(store, bind(Map.of("ingest.interval", "5")));
 
-            assertThatThrownBy(() -> new DeploymentGuard(store, bind(Map.of("ingest.batch-size", "4"))))
+            Throwable refused = catchThrowable(() -> new DeploymentGuard(store, bind(Map.of("ingest.batch-size", "4"))));
+            assertThat(refused)
                     .isInstanceOf(DeploymentSettingsMismatch.class)
                     .hasMessage("This store is in use with interval PT5S and batch size 3, but this instance was "
                             + "started with interval PT5S and batch size 4.");
-            FailureAnalysis analysis = new StartupFailureAnalyzer().analyze(new IllegalStateException(
-                    new DeploymentSettingsMismatch("mismatch")));
+            FailureAnalysis analysis = new StartupFailureAnalyzer().analyze(new IllegalStateException(refused));
             assertThat(analysis.getAction()).contains("INGEST_ADOPT_SETTINGS=true");
 
             new DeploymentGuard(store, bind(Map.of("ingest.batch-size", "4", "ingest.adopt-settings", "true")));
