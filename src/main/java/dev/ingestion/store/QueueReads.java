@@ -91,6 +91,18 @@ public class QueueReads {
         void accept(int position, int id, StoredRecord record);
     }
 
+    /** The positions of {@code [from, to)} that have a stored record. */
+    List<Integer> storedPositions(UUID ingestionId, int from, int to) {
+        return jdbc.sql("""
+                SELECT position FROM record WHERE ingestion_id = :ingestion AND position >= :from AND position < :to
+                """)
+                .param("ingestion", ingestionId)
+                .param("from", from)
+                .param("to", to)
+                .query(Integer.class)
+                .list();
+    }
+
     /** The stored records of positions {@code [from, to)}, by position. */
     public Map<Integer, StoredRecord> records(UUID ingestionId, int from, int to) {
         return jdbc.sql("""

@@ -42,14 +42,12 @@ public class QueueStore {
     private final NamedParameterJdbcTemplate batchJdbc;
     private final TransactionTemplate tx;
     private final QueueReads reads;
-    private final IdChunks chunks;
-    private final RateLimiterRow limiter;
+    private final SlotClaim claims;
 
     public QueueStore(DataSource dataSource) {
         this.jdbc = JdbcClient.create(dataSource);
         this.reads = new QueueReads(dataSource);
-        this.chunks = new IdChunks(jdbc);
-        this.limiter = new RateLimiterRow(jdbc);
+        this.claims = new SlotClaim(jdbc, reads, new IdChunks(jdbc), new RateLimiterRow(jdbc));
         this.batchJdbc = new NamedParameterJdbcTemplate(dataSource);
         this.tx = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
     }
@@ -115,131 +113,14 @@ public class QueueStore {
     // ---- dispatch -------------------------------------------------------------------------
 
     /**
-     * Takes the rate limiter's slot if it is open and a batch waits. The batch is the first by
-     * (priority, ingestion sequence, batch index) among waiting batches and triggered batches
-     * whose lease has run out; a re-run keeps its place in that order.
+     * Takes the rate limiter's slot if it is open and a batch waits: see {@link SlotClaim}.
      *
      * @param clock the clock that decides slots (the database's on PostgreSQL), read once, inside
      *     the transaction and after the limiter row is locked, so the start recorded is when the
      *     slot was really taken, however long the lock took to get
      */
     public Claim claim(Supplier<Instant> clock, RateLimit rate, String owner, Duration lease) {
-        return tx.execute(status -> {
-            Instant lastStart = limiter.lock();
-            Instant now = clock.get();
-            if (!rate.isOpen(lastStart, now)) {
-                return new Claim.NotBefore(rate.slotAfter(lastStart), now);
-            }
-            Instant leaseUntil = now.plus(lease);
-            Optional<Candidate> orphan = jdbc.sql("""
-                    SELECT b.ingestion_id, b.idx, b.attempts, i.priority, i.seq
-                    FROM batch b JOIN ingestion i ON i.id = b.ingestion_id
-                    WHERE b.status = 'triggered' AND (b.lease_until IS NULL OR b.lease_until < :now)
-                    ORDER BY i.priority, i.seq, b.idx
-                    LIMIT 1
-                    """)
-                    .param("now", Sql.ts(now))
-                    .query((rs, n) -> new Candidate(rs.getObject("ingestion_id", UUID.class), rs.getInt("idx"),
-                            rs.getInt("attempts"), Sql.priority(rs, "priority"), rs.getLong("seq")))
-                    .optional();
-            // "waiting" leads the ORDER BY so that H2, too, reads the first entry of the index
-            // instead of sorting every waiting ingestion.
-            Optional<Candidate> fresh = jdbc.sql("""
-                    SELECT id, next_batch, priority, seq FROM ingestion
-                    WHERE waiting = TRUE
-                    ORDER BY waiting, priority, seq
-                    LIMIT 1
-                    """)
-                    .query((rs, n) -> new Candidate(rs.getObject("id", UUID.class), rs.getInt("next_batch"), 0,
-                            Sql.priority(rs, "priority"), rs.getLong("seq")))
-                    .optional();
-            Optional<Candidate> next = orphan.isEmpty() ? fresh
-                    : fresh.isEmpty() || orphan.get().precedes(fresh.get()) ? orphan : fresh;
-            if (next.isEmpty()) {
-                return new Claim.Idle();
-            }
-            Candidate pick = next.get();
-            if (pick == orphan.orElse(null)) {
-                restart(pick, now, owner, leaseUntil);
-            } else {
-                startFresh(pick, now, owner, leaseUntil);
-            }
-            int attempt = pick.attempts() + 1;
-            limiter.recordStart(now);
-            jdbc.sql("""
-                    INSERT INTO batch_start (ingestion_id, idx, attempt, started_at, owner)
-                    VALUES (:ingestion, :idx, :attempt, :now, :owner)
-                    """)
-                    .param("ingestion", pick.ingestionId())
-                    .param("idx", pick.index())
-                    .param("attempt", attempt)
-                    .param("now", Sql.ts(now))
-                    .param("owner", owner)
-                    .update();
-            return new Claim.Started(new ClaimedBatch(pick.ingestionId(), pick.index(), attempt, now,
-                    pendingItems(pick.ingestionId(), pick.index())));
-        });
-    }
-
-    private void startFresh(Candidate pick, Instant now, String owner, Instant leaseUntil) {
-        jdbc.sql("""
-                INSERT INTO batch (ingestion_id, idx, status, attempts, started_at, last_started_at, lease_owner, lease_until)
-                VALUES (:ingestion, :idx, 'triggered', 1, :now, :now, :owner, :leaseUntil)
-                """)
-                .param("ingestion", pick.ingestionId())
-                .param("idx", pick.index())
-                .param("now", Sql.ts(now))
-                .param("owner", owner)
-                .param("leaseUntil", Sql.ts(leaseUntil))
-                .update();
-        jdbc.sql("""
-                UPDATE ingestion SET next_batch = next_batch + 1, waiting = (next_batch + 1 < batch_count)
-                WHERE id = :ingestion
-                """)
-                .param("ingestion", pick.ingestionId())
-                .update();
-        jdbc.sql("UPDATE queue_tally SET batches = batches + 1 WHERE counter = 'started' AND priority = :priority")
-                .param("priority", Sql.rank(pick.priority()))
-                .update();
-    }
-
-    private void restart(Candidate pick, Instant now, String owner, Instant leaseUntil) {
-        jdbc.sql("""
-                UPDATE batch SET attempts = attempts + 1, last_started_at = :now, lease_owner = :owner, lease_until = :leaseUntil
-                WHERE ingestion_id = :ingestion AND idx = :idx
-                """)
-                .param("ingestion", pick.ingestionId())
-                .param("idx", pick.index())
-                .param("now", Sql.ts(now))
-                .param("owner", owner)
-                .param("leaseUntil", Sql.ts(leaseUntil))
-                .update();
-    }
-
-    private List<ClaimedBatch.Item> pendingItems(UUID ingestionId, int index) {
-        IngestionRow ingestion = reads.findIngestion(ingestionId).orElseThrow();
-        int from = ingestion.batchStart(index);
-        int to = ingestion.batchEnd(index);
-        int[] ids = chunks.range(ingestion, from, to);
-        Set<Integer> stored = new HashSet<>(storedPositions(ingestionId, from, to));
-        List<ClaimedBatch.Item> items = new ArrayList<>(to - from);
-        for (int position = from; position < to; position++) {
-            if (!stored.contains(position)) {
-                items.add(new ClaimedBatch.Item(position, ids[position - from]));
-            }
-        }
-        return items;
-    }
-
-    private List<Integer> storedPositions(UUID ingestionId, int from, int to) {
-        return jdbc.sql("""
-                SELECT position FROM record WHERE ingestion_id = :ingestion AND position >= :from AND position < :to
-                """)
-                .param("ingestion", ingestionId)
-                .param("from", from)
-                .param("to", to)
-                .query(Integer.class)
-                .list();
+        return tx.execute(status -> claims.claim(clock, rate, owner, lease));
     }
 
     /**
@@ -285,7 +166,7 @@ public class QueueStore {
             IngestionRow ingestion = reads.findIngestion(ingestionId).orElseThrow();
             int from = ingestion.batchStart(index);
             int to = ingestion.batchEnd(index);
-            if (storedPositions(ingestionId, from, to).size() < to - from) {
+            if (reads.storedPositions(ingestionId, from, to).size() < to - from) {
                 return false;
             }
             int updated = jdbc.sql("""
@@ -333,18 +214,5 @@ public class QueueStore {
     /** Frees every lease: only for a store that this process alone can use. */
     public int releaseAllLeases() {
         return jdbc.sql("UPDATE batch SET lease_owner = NULL, lease_until = NULL WHERE status = 'triggered'").update();
-    }
-
-    private record Candidate(UUID ingestionId, int index, int attempts, Priority priority, long seq) {
-
-        boolean precedes(Candidate other) {
-            if (priority != other.priority) {
-                return priority.compareTo(other.priority) < 0;
-            }
-            if (seq != other.seq) {
-                return seq < other.seq;
-            }
-            return index < other.index;
-        }
     }
 }

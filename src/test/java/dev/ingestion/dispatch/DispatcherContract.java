@@ -258,6 +258,39 @@ abstract class DispatcherContract {
     }
 
     @Test
+    void timesFromThisInstancesClockNeverComeBeforeTheStartTheDecidingClockWrote() {
+        FakeClock database = new FakeClock(at(10)); // this instance's clock is 10 s behind the database's
+        dispatcher = new Dispatcher(store, upstream, clock, database, new RateLimit(INTERVAL), LEASE, "instance-1",
+                Runnable::run, DispatchEvents.NONE);
+        UUID id = ingest(Priority.MEDIUM, 1, 2, 3);
+
+        assertThat(dispatcher.runOnce()).isInstanceOf(Claim.Started.class);
+        clock.set(at(1));
+        upstream.fetches().forEach(ManualUpstream.Fetch::succeed);
+
+        BatchRow batch = reads.startedBatches(id).get(0);
+        assertThat(batch.startedAt()).isEqualTo(at(10));
+        assertThat(batch.completedAt()).isEqualTo(at(10));
+        assertThat(reads.records(id, 0, 3).values()).allSatisfy(r -> assertThat(r.fetchedAt()).isEqualTo(at(10)));
+        assertThat(reads.starts()).singleElement().satisfies(s -> assertThat(s.startedAt()).isEqualTo(at(10)));
+    }
+
+    @Test
+    void theDecidingClockAloneTimesSlots() {
+        FakeClock database = new FakeClock(at(10));
+        dispatcher = new Dispatcher(store, upstream, clock, database, new RateLimit(INTERVAL), LEASE, "instance-1",
+                Runnable::run, DispatchEvents.NONE);
+        ingest(Priority.MEDIUM, 1, 2, 3, 4);
+        dispatcher.runOnce();
+
+        clock.set(at(100)); // however far this instance's clock runs ahead
+        database.set(at(12));
+        assertThat(dispatcher.runOnce()).isEqualTo(new Claim.NotBefore(at(15), at(12)));
+        database.set(at(15));
+        assertThat(dispatcher.runOnce()).isInstanceOf(Claim.Started.class);
+    }
+
+    @Test
     void reportsEachClaimAndHowLateAStartCameAfterTheSlotItWaitedFor() {
         List<String> reported = new ArrayList<>();
         dispatcher = new Dispatcher(store, upstream, clock, clock, new RateLimit(INTERVAL), LEASE, "instance-1",

@@ -1,0 +1,161 @@
+package dev.ingestion.store;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import dev.ingestion.queue.Claim;
+import dev.ingestion.queue.ClaimedBatch;
+import dev.ingestion.queue.Priority;
+import dev.ingestion.queue.RateLimit;
+
+/**
+ * Taking a slot: lock the limiter row, and if the slot is open, pick the first batch by
+ * (priority, ingestion sequence, batch index) among the waiting batches and the triggered batches
+ * whose lease has run out (a re-run keeps its place in that order), mark it started with a lease,
+ * and record the start. Every step in one transaction, so no two claims see the same slot or the
+ * same batch.
+ */
+final class SlotClaim {
+
+    private final JdbcClient jdbc;
+    private final QueueReads reads;
+    private final IdChunks chunks;
+    private final RateLimiterRow limiter;
+
+    SlotClaim(JdbcClient jdbc, QueueReads reads, IdChunks chunks, RateLimiterRow limiter) {
+        this.jdbc = jdbc;
+        this.reads = reads;
+        this.chunks = chunks;
+        this.limiter = limiter;
+    }
+
+    /** Runs inside the caller's transaction, which the limiter's lock then spans. */
+    Claim claim(Supplier<Instant> clock, RateLimit rate, String owner, Duration lease) {
+        Instant lastStart = limiter.lock();
+        Instant now = clock.get();
+        if (!rate.isOpen(lastStart, now)) {
+            return new Claim.NotBefore(rate.slotAfter(lastStart), now);
+        }
+        Instant leaseUntil = now.plus(lease);
+        Optional<Candidate> orphan = jdbc.sql("""
+                SELECT b.ingestion_id, b.idx, b.attempts, i.priority, i.seq
+                FROM batch b JOIN ingestion i ON i.id = b.ingestion_id
+                WHERE b.status = 'triggered' AND (b.lease_until IS NULL OR b.lease_until < :now)
+                ORDER BY i.priority, i.seq, b.idx
+                LIMIT 1
+                """)
+                .param("now", Sql.ts(now))
+                .query((rs, n) -> new Candidate(rs.getObject("ingestion_id", UUID.class), rs.getInt("idx"),
+                        rs.getInt("attempts"), Sql.priority(rs, "priority"), rs.getLong("seq")))
+                .optional();
+        // "waiting" leads the ORDER BY so that H2, too, reads the first entry of the index
+        // instead of sorting every waiting ingestion.
+        Optional<Candidate> fresh = jdbc.sql("""
+                SELECT id, next_batch, priority, seq FROM ingestion
+                WHERE waiting = TRUE
+                ORDER BY waiting, priority, seq
+                LIMIT 1
+                """)
+                .query((rs, n) -> new Candidate(rs.getObject("id", UUID.class), rs.getInt("next_batch"), 0,
+                        Sql.priority(rs, "priority"), rs.getLong("seq")))
+                .optional();
+        Optional<Candidate> next = orphan.isEmpty() ? fresh
+                : fresh.isEmpty() || orphan.get().precedes(fresh.get()) ? orphan : fresh;
+        if (next.isEmpty()) {
+            return new Claim.Idle();
+        }
+        Candidate pick = next.get();
+        if (pick == orphan.orElse(null)) {
+            restart(pick, now, owner, leaseUntil);
+        } else {
+            startFresh(pick, now, owner, leaseUntil);
+        }
+        int attempt = pick.attempts() + 1;
+        limiter.recordStart(now);
+        jdbc.sql("""
+                INSERT INTO batch_start (ingestion_id, idx, attempt, started_at, owner)
+                VALUES (:ingestion, :idx, :attempt, :now, :owner)
+                """)
+                .param("ingestion", pick.ingestionId())
+                .param("idx", pick.index())
+                .param("attempt", attempt)
+                .param("now", Sql.ts(now))
+                .param("owner", owner)
+                .update();
+        return new Claim.Started(new ClaimedBatch(pick.ingestionId(), pick.index(), attempt, now,
+                pendingItems(pick.ingestionId(), pick.index())));
+    }
+
+    private void startFresh(Candidate pick, Instant now, String owner, Instant leaseUntil) {
+        jdbc.sql("""
+                INSERT INTO batch (ingestion_id, idx, status, attempts, started_at, last_started_at, lease_owner, lease_until)
+                VALUES (:ingestion, :idx, 'triggered', 1, :now, :now, :owner, :leaseUntil)
+                """)
+                .param("ingestion", pick.ingestionId())
+                .param("idx", pick.index())
+                .param("now", Sql.ts(now))
+                .param("owner", owner)
+                .param("leaseUntil", Sql.ts(leaseUntil))
+                .update();
+        jdbc.sql("""
+                UPDATE ingestion SET next_batch = next_batch + 1, waiting = (next_batch + 1 < batch_count)
+                WHERE id = :ingestion
+                """)
+                .param("ingestion", pick.ingestionId())
+                .update();
+        jdbc.sql("UPDATE queue_tally SET batches = batches + 1 WHERE counter = 'started' AND priority = :priority")
+                .param("priority", Sql.rank(pick.priority()))
+                .update();
+    }
+
+    private void restart(Candidate pick, Instant now, String owner, Instant leaseUntil) {
+        jdbc.sql("""
+                UPDATE batch SET attempts = attempts + 1, last_started_at = :now, lease_owner = :owner, lease_until = :leaseUntil
+                WHERE ingestion_id = :ingestion AND idx = :idx
+                """)
+                .param("ingestion", pick.ingestionId())
+                .param("idx", pick.index())
+                .param("now", Sql.ts(now))
+                .param("owner", owner)
+                .param("leaseUntil", Sql.ts(leaseUntil))
+                .update();
+    }
+
+    private List<ClaimedBatch.Item> pendingItems(UUID ingestionId, int index) {
+        IngestionRow ingestion = reads.findIngestion(ingestionId).orElseThrow();
+        int from = ingestion.batchStart(index);
+        int to = ingestion.batchEnd(index);
+        int[] ids = chunks.range(ingestion, from, to);
+        Set<Integer> stored = new HashSet<>(reads.storedPositions(ingestionId, from, to));
+        List<ClaimedBatch.Item> items = new ArrayList<>(to - from);
+        for (int position = from; position < to; position++) {
+            if (!stored.contains(position)) {
+                items.add(new ClaimedBatch.Item(position, ids[position - from]));
+            }
+        }
+        return items;
+    }
+
+
+    private record Candidate(UUID ingestionId, int index, int attempts, Priority priority, long seq) {
+
+        boolean precedes(Candidate other) {
+            if (priority != other.priority) {
+                return priority.compareTo(other.priority) < 0;
+            }
+            if (seq != other.seq) {
+                return seq < other.seq;
+            }
+            return index < other.index;
+        }
+    }
+}
