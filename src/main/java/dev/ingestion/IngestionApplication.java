@@ -150,16 +150,37 @@ public class IngestionApplication {
 
     /** Takes the guard, so that no slot is claimed before the deployment's settings are checked. */
     @Bean
-    Dispatcher dispatcher(QueueStore store, Upstream upstream, Clock clock, Dialect dialect, DataSource dataSource,
-            RateLimit rateLimit, IngestSettings settings, ExecutorService batchWriters, DeploymentGuard guard,
+    Dispatcher dispatcher(
+            QueueStore store,
+            Upstream upstream,
+            Clock clock,
+            Dialect dialect,
+            DataSource dataSource,
+            RateLimit rateLimit,
+            IngestSettings settings,
+            ExecutorService batchWriters,
+            DeploymentGuard guard,
             MeterRegistry registry) {
         String owner = ManagementFactory.getRuntimeMXBean().getName() + "/"
                 + UUID.randomUUID().toString().substring(0, 8);
-        log.info("dispatcher {}: interval {}, batch size {}, upstream delay {}, store {}", owner,
-                rateLimit.interval(), settings.batchSize(), settings.upstreamDelay(), settings.dbUrl());
+        log.info(
+                "dispatcher {}: interval {}, batch size {}, upstream delay {}, store {}",
+                owner,
+                rateLimit.interval(),
+                settings.batchSize(),
+                settings.upstreamDelay(),
+                settings.dbUrl());
         DispatchMetrics metrics = new DispatchMetrics(registry);
-        Dispatcher dispatcher = new Dispatcher(store, upstream, clock, decidingClock(dialect, dataSource, clock),
-                rateLimit, settings.lease(), owner, batchWriters, metrics);
+        Dispatcher dispatcher = new Dispatcher(
+                store,
+                upstream,
+                clock,
+                decidingClock(dialect, dataSource, clock),
+                rateLimit,
+                settings.lease(),
+                owner,
+                batchWriters,
+                metrics);
         metrics.watch(dispatcher);
         return dispatcher;
     }
@@ -170,9 +191,10 @@ public class IngestionApplication {
     }
 
     @Bean
-    DispatcherLifecycle dispatcherLifecycle(DispatcherLoop loop, Dispatcher dispatcher, QueueStore store,
-            Dialect dialect, IngestSettings settings) {
-        return new DispatcherLifecycle(loop, dispatcher, store, dialect, settings.upstreamDelay().plus(DRAIN_MARGIN));
+    DispatcherLifecycle dispatcherLifecycle(
+            DispatcherLoop loop, Dispatcher dispatcher, QueueStore store, Dialect dialect, IngestSettings settings) {
+        return new DispatcherLifecycle(
+                loop, dispatcher, store, dialect, settings.upstreamDelay().plus(DRAIN_MARGIN));
     }
 
     @Bean(destroyMethod = "close")
@@ -182,8 +204,8 @@ public class IngestionApplication {
 
     /** Takes the guard: no ingestion is accepted before the deployment's settings are checked. */
     @Bean
-    Ingestions ingestions(GroupCommit groupCommit, Clock clock, IngestSettings settings, DispatcherLoop loop,
-            DeploymentGuard guard) {
+    Ingestions ingestions(
+            GroupCommit groupCommit, Clock clock, IngestSettings settings, DispatcherLoop loop, DeploymentGuard guard) {
         return new Ingestions(groupCommit, clock, settings.batchSize(), loop);
     }
 

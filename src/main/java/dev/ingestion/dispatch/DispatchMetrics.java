@@ -20,11 +20,14 @@ public final class DispatchMetrics implements DispatchEvents {
 
     public DispatchMetrics(MeterRegistry registry) {
         this.registry = registry;
-        claims = Timer.builder("ingest.claim").description("time to choose and claim the next batch")
-                .publishPercentiles(0.5, 0.99).register(registry);
+        claims = Timer.builder("ingest.claim")
+                .description("time to choose and claim the next batch")
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
         lateness = Timer.builder("ingest.start.lateness")
                 .description("how long after its slot a start came, while work waited")
-                .publishPercentiles(0.5, 0.99).register(registry);
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
         firstStarts = Counter.builder("ingest.batch.starts").tag("run", "first").register(registry);
         reruns = Counter.builder("ingest.batch.starts").tag("run", "again").register(registry);
         records = Counter.builder("ingest.records.stored").register(registry);

@@ -4,12 +4,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.UUID;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,13 +49,27 @@ public final class Dispatcher {
     /**
      * @param workers runs the store writes that follow each fetch, off the upstream's threads
      */
-    public Dispatcher(QueueStore store, Upstream upstream, Clock clock, RateLimit rateLimit, Duration lease,
-            String owner, Executor workers) {
+    public Dispatcher(
+            QueueStore store,
+            Upstream upstream,
+            Clock clock,
+            RateLimit rateLimit,
+            Duration lease,
+            String owner,
+            Executor workers) {
         this(store, upstream, clock, clock, rateLimit, lease, owner, workers, DispatchEvents.NONE);
     }
 
-    public Dispatcher(QueueStore store, Upstream upstream, Clock clock, Clock decisions, RateLimit rateLimit,
-            Duration lease, String owner, Executor workers, DispatchEvents events) {
+    public Dispatcher(
+            QueueStore store,
+            Upstream upstream,
+            Clock clock,
+            Clock decisions,
+            RateLimit rateLimit,
+            Duration lease,
+            String owner,
+            Executor workers,
+            DispatchEvents events) {
         this.events = events;
         this.store = store;
         this.upstream = upstream;
@@ -74,7 +88,8 @@ public final class Dispatcher {
         Duration lateness = null;
         if (claim instanceof Claim.Started started) {
             Instant slot = awaitedSlot;
-            lateness = slot == null ? null : Duration.between(slot, started.batch().startedAt());
+            lateness =
+                    slot == null ? null : Duration.between(slot, started.batch().startedAt());
             awaitedSlot = null;
             launch(started.batch());
         } else {
@@ -86,17 +101,29 @@ public final class Dispatcher {
 
     private void launch(ClaimedBatch batch) {
         BatchKey key = new BatchKey(batch.ingestionId(), batch.index());
-        log.debug("started batch {} of {} (attempt {}), {} ids to fetch", batch.index(), batch.ingestionId(),
-                batch.attempt(), batch.pending().size());
+        log.debug(
+                "started batch {} of {} (attempt {}), {} ids to fetch",
+                batch.index(),
+                batch.ingestionId(),
+                batch.attempt(),
+                batch.pending().size());
         if (batch.pending().isEmpty()) {
             store.completeIfAllStored(batch.ingestionId(), batch.index(), timeAfter(batch));
             return;
         }
         CompletableFuture<?>[] fetches = batch.pending().stream()
-                .map(item -> upstream.fetch(item.id()).thenAcceptAsync(data -> {
-                    store.saveRecord(batch.ingestionId(), batch.index(), item.position(), data, timeAfter(batch));
-                    events.recordStored();
-                }, workers))
+                .map(item -> upstream.fetch(item.id())
+                        .thenAcceptAsync(
+                                data -> {
+                                    store.saveRecord(
+                                            batch.ingestionId(),
+                                            batch.index(),
+                                            item.position(),
+                                            data,
+                                            timeAfter(batch));
+                                    events.recordStored();
+                                },
+                                workers))
                 .toArray(CompletableFuture[]::new);
         CompletableFuture<Void> run = CompletableFuture.allOf(fetches);
         inFlight.put(key, run);
@@ -156,6 +183,5 @@ public final class Dispatcher {
         return lease;
     }
 
-    private record BatchKey(UUID ingestionId, int index) {
-    }
+    private record BatchKey(UUID ingestionId, int index) {}
 }

@@ -20,8 +20,8 @@ public final class DispatcherLifecycle implements SmartLifecycle {
     private final Dialect dialect;
     private final Duration drainTimeout;
 
-    public DispatcherLifecycle(DispatcherLoop loop, Dispatcher dispatcher, QueueStore store, Dialect dialect,
-            Duration drainTimeout) {
+    public DispatcherLifecycle(
+            DispatcherLoop loop, Dispatcher dispatcher, QueueStore store, Dialect dialect, Duration drainTimeout) {
         this.loop = loop;
         this.dispatcher = dispatcher;
         this.store = store;
@@ -46,8 +46,10 @@ public final class DispatcherLifecycle implements SmartLifecycle {
     public void stop() {
         loop.stop();
         if (!dispatcher.drain(drainTimeout)) {
-            log.warn("{} batch(es) still running after {}; they will run again at the next start",
-                    dispatcher.inFlight(), drainTimeout);
+            log.warn(
+                    "{} batch(es) still running after {}; they will run again at the next start",
+                    dispatcher.inFlight(),
+                    drainTimeout);
         }
     }
 

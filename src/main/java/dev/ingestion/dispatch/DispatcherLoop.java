@@ -24,6 +24,7 @@ public final class DispatcherLoop implements Arrivals {
     private static final Logger log = LoggerFactory.getLogger(DispatcherLoop.class);
     /** How often an idle loop looks for work it was not told about (another instance's, say). */
     private static final Duration IDLE_POLL = Duration.ofSeconds(1);
+
     private static final Duration ERROR_BACKOFF = Duration.ofSeconds(1);
 
     private final Dispatcher dispatcher;
@@ -34,6 +35,7 @@ public final class DispatcherLoop implements Arrivals {
     private boolean workArrived;
     /** Whether the loop sleeps until work arrives; only then does an arrival signal it. */
     private boolean idle;
+
     private volatile boolean running;
     private Thread thread;
     private Instant nextRenewal;
@@ -115,7 +117,10 @@ public final class DispatcherLoop implements Arrivals {
             } catch (RuntimeException e) {
                 // Once a second during an outage: say so at the start and every 30 tries, not each time.
                 if (failures++ % 30 == 0) {
-                    log.warn("dispatcher step failed ({} in a row), retrying every {}: {}", failures, ERROR_BACKOFF,
+                    log.warn(
+                            "dispatcher step failed ({} in a row), retrying every {}: {}",
+                            failures,
+                            ERROR_BACKOFF,
                             e.toString());
                 }
                 pause = new Pause(ERROR_BACKOFF, false);
@@ -139,7 +144,9 @@ public final class DispatcherLoop implements Arrivals {
             return new Pause(earlier(notBefore.untilSlot(), untilRenewal), false);
         }
         // Jitter keeps idle instances of one deployment from polling in step.
-        Duration poll = IDLE_POLL.multipliedBy(80 + ThreadLocalRandom.current().nextInt(41)).dividedBy(100);
+        Duration poll = IDLE_POLL
+                .multipliedBy(80 + ThreadLocalRandom.current().nextInt(41))
+                .dividedBy(100);
         return new Pause(earlier(poll, untilRenewal), true);
     }
 
@@ -148,8 +155,7 @@ public final class DispatcherLoop implements Arrivals {
     }
 
     /** How long to sleep, and whether an arriving ingestion cuts the sleep short. */
-    private record Pause(Duration length, boolean wakeOnArrival) {
-    }
+    private record Pause(Duration length, boolean wakeOnArrival) {}
 
     private void pause(Duration wait, boolean wakeOnArrival) {
         lock.lock();

@@ -25,10 +25,10 @@ public final class GroupCommit implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
     /** Big requests commit alone, so that small ones are not held behind a million ids. */
     private static final int MAX_IDS_PER_COMMIT = 100_000;
+
     private static final int MAX_INGESTIONS_PER_COMMIT = 500;
 
-    private record Pending(NewIngestion ingestion, CompletableFuture<Void> stored) {
-    }
+    private record Pending(NewIngestion ingestion, CompletableFuture<Void> stored) {}
 
     private static final Pending STOP = new Pending(null, null);
 
@@ -72,8 +72,12 @@ public final class GroupCommit implements AutoCloseable {
             }
             group.add(first);
             int ids = first.ingestion().ids().length;
-            for (Pending next = queue.peek(); next != null && next != STOP && group.size() < MAX_INGESTIONS_PER_COMMIT
-                    && ids + next.ingestion().ids().length <= MAX_IDS_PER_COMMIT; next = queue.peek()) {
+            for (Pending next = queue.peek();
+                    next != null
+                            && next != STOP
+                            && group.size() < MAX_INGESTIONS_PER_COMMIT
+                            && ids + next.ingestion().ids().length <= MAX_IDS_PER_COMMIT;
+                    next = queue.peek()) {
                 group.add(queue.poll());
                 ids += next.ingestion().ids().length;
             }

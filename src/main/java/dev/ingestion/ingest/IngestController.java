@@ -35,14 +35,29 @@ class IngestController {
         this.maxBody = limits.maxBodyBytes();
     }
 
-    @Operation(summary = "Queue a list of ids for fetching at a priority",
-            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
-                    content = @Content(mediaType = "application/json", schema = @Schema(implementation = IngestBody.class))),
-            responses = @ApiResponse(responseCode = "200", description = "stored: it survives a crash from now on",
-                    content = @Content(mediaType = "application/json", schema = @Schema(implementation = Accepted.class))))
+    @Operation(
+            summary = "Queue a list of ids for fetching at a priority",
+            requestBody =
+                    @io.swagger.v3.oas.annotations.parameters.RequestBody(
+                            required = true,
+                            content =
+                                    @Content(
+                                            mediaType = "application/json",
+                                            schema = @Schema(implementation = IngestBody.class))),
+            responses =
+                    @ApiResponse(
+                            responseCode = "200",
+                            description = "stored: it survives a crash from now on",
+                            content =
+                                    @Content(
+                                            mediaType = "application/json",
+                                            schema = @Schema(implementation = Accepted.class))))
     @PostMapping("/ingest")
-    void ingest(@RequestHeader(value = HttpHeaders.CONTENT_TYPE, required = false) String contentType,
-            HttpServletRequest request, HttpServletResponse response) throws IOException {
+    void ingest(
+            @RequestHeader(value = HttpHeaders.CONTENT_TYPE, required = false) String contentType,
+            HttpServletRequest request,
+            HttpServletResponse response)
+            throws IOException {
         requireJson(contentType);
         IngestRequestParser.IngestRequest valid = parser.parse(readBody(request));
         UUID id = ingestions.submit(valid.ids(), valid.priority());
@@ -88,7 +103,8 @@ class IngestController {
         try (InputStream in = request.getInputStream()) {
             // With a declared length, one array of that size: reading up to the limit allocates
             // 8 KB buffers first, which was a fifth of the request threads' garbage.
-            byte[] body = in.readNBytes((int) (declared >= 0 ? declared : Math.min(Integer.MAX_VALUE - 8, maxBody + 1)));
+            byte[] body =
+                    in.readNBytes((int) (declared >= 0 ? declared : Math.min(Integer.MAX_VALUE - 8, maxBody + 1)));
             if (body.length > maxBody) {
                 throw tooLarge();
             }
@@ -97,20 +113,26 @@ class IngestController {
     }
 
     private ApiException tooLarge() {
-        return new ApiException(HttpStatus.CONTENT_TOO_LARGE, "Request body too large",
+        return new ApiException(
+                HttpStatus.CONTENT_TOO_LARGE,
+                "Request body too large",
                 Map.of("body", "at most " + maxBody + " bytes"));
     }
 
     /** The answer as the API docs show it. */
     @Schema(name = "IngestAccepted")
-    record Accepted(@Schema(format = "uuid") String ingestion_id) {
-    }
+    record Accepted(@Schema(format = "uuid") String ingestion_id) {}
 
     /** The request body as the API docs show it; the controller reads the raw bytes itself. */
     @Schema(name = "IngestRequest")
     record IngestBody(
-            @Schema(description = "ids to fetch, each 1 <= id <= 1000000007; cut into batches in this order",
-                    example = "[1, 2, 3, 4, 5]") long[] ids,
-            @Schema(allowableValues = {"HIGH", "MEDIUM", "LOW"}, example = "HIGH") String priority) {
-    }
+            @Schema(
+                    description = "ids to fetch, each 1 <= id <= 1000000007; cut into batches in this order",
+                    example = "[1, 2, 3, 4, 5]")
+            long[] ids,
+
+            @Schema(
+                    allowableValues = {"HIGH", "MEDIUM", "LOW"},
+                    example = "HIGH")
+            String priority) {}
 }

@@ -31,8 +31,7 @@ final class IngestRequestParser {
         this.maxIds = maxIds;
     }
 
-    record IngestRequest(int[] ids, Priority priority) {
-    }
+    record IngestRequest(int[] ids, Priority priority) {}
 
     IngestRequest parse(byte[] body) {
         Map<String, String> problems = new LinkedHashMap<>();
@@ -92,7 +91,9 @@ final class IngestRequestParser {
         String problem = null;
         for (JsonToken token = nextId(parser, count); token != JsonToken.END_ARRAY; token = nextId(parser, count)) {
             if (count == maxIds) {
-                throw new ApiException(HttpStatus.CONTENT_TOO_LARGE, "Too many ids",
+                throw new ApiException(
+                        HttpStatus.CONTENT_TOO_LARGE,
+                        "Too many ids",
                         Map.of("ids", "at most " + maxIds + " ids per request"));
             }
             if (problem == null) {
@@ -123,8 +124,8 @@ final class IngestRequestParser {
         try {
             return parser.nextToken();
         } catch (StreamConstraintsException e) {
-            throw ApiException.invalid(Map.of("ids", "ids[" + index + "] is out of range; each id must be between 1 and "
-                    + MAX_ID));
+            throw ApiException.invalid(
+                    Map.of("ids", "ids[" + index + "] is out of range; each id must be between 1 and " + MAX_ID));
         }
     }
 
@@ -133,10 +134,12 @@ final class IngestRequestParser {
             return "ids[" + index + "] must be an integer, got " + describe(parser, token);
         }
         boolean inRange = parser.getNumberType() != JsonParser.NumberType.BIG_INTEGER
-                && parser.getLongValue() >= 1 && parser.getLongValue() <= MAX_ID;
-        return inRange ? null
-                : "ids[" + index + "] = " + abbreviate(parser.getText()) + " is out of range; each id must be between 1 and "
-                        + MAX_ID;
+                && parser.getLongValue() >= 1
+                && parser.getLongValue() <= MAX_ID;
+        return inRange
+                ? null
+                : "ids[" + index + "] = " + abbreviate(parser.getText())
+                        + " is out of range; each id must be between 1 and " + MAX_ID;
     }
 
     private static Priority readPriority(JsonParser parser, JsonToken value, Map<String, String> problems) {

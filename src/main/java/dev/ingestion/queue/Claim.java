@@ -10,8 +10,7 @@ import java.time.Instant;
 public sealed interface Claim {
 
     /** A batch took the slot at {@code batch.startedAt()}; its fetches are due now. */
-    record Started(ClaimedBatch batch) implements Claim {
-    }
+    record Started(ClaimedBatch batch) implements Claim {}
 
     /** The previous start is too recent: no batch may start before {@code slot}; decided at {@code at}. */
     record NotBefore(Instant slot, Instant at) implements Claim {
@@ -23,6 +22,5 @@ public sealed interface Claim {
     }
 
     /** The slot is open but nothing waits. */
-    record Idle() implements Claim {
-    }
+    record Idle() implements Claim {}
 }

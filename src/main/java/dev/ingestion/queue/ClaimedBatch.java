@@ -15,6 +15,5 @@ public record ClaimedBatch(UUID ingestionId, int index, int attempt, Instant sta
     }
 
     /** One requested id and its position in the request (duplicates have distinct positions). */
-    public record Item(int position, int id) {
-    }
+    public record Item(int position, int id) {}
 }

@@ -28,6 +28,7 @@ public final class DeploymentGuard {
     private static final String PROTOCOL_SETTING = "protocol";
     /** Stores set up before the protocol was recorded speak version 1. */
     private static final String PROTOCOL_BEFORE_IT_WAS_RECORDED = "1";
+
     private static final Set<String> KNOWN = Set.of(PROTOCOL_SETTING, "interval", "batch_size");
     private static final Logger log = LoggerFactory.getLogger(DeploymentGuard.class);
 
@@ -52,10 +53,15 @@ public final class DeploymentGuard {
             log.warn("INGEST_ADOPT_SETTINGS: replaced deployment settings {} with {}", inForce, mine);
             return;
         }
-        throw new DeploymentSettingsMismatch(("This store is in use with interval %s and batch size %s, but this "
-                        + "instance was started with interval %s and batch size %s.")
-                .formatted(inForce.get("interval"), inForce.get("batch_size"), mine.get("interval"),
-                        mine.get("batch_size")), DeploymentSettingsMismatch.SAME_SETTINGS);
+        throw new DeploymentSettingsMismatch(
+                ("This store is in use with interval %s and batch size %s, but this "
+                                + "instance was started with interval %s and batch size %s.")
+                        .formatted(
+                                inForce.get("interval"),
+                                inForce.get("batch_size"),
+                                mine.get("interval"),
+                                mine.get("batch_size")),
+                DeploymentSettingsMismatch.SAME_SETTINGS);
     }
 
     private static void refuseNewerProtocol(Map<String, String> inForce) {
@@ -63,10 +69,11 @@ public final class DeploymentGuard {
         unknown.removeAll(KNOWN);
         String protocol = inForce.getOrDefault(PROTOCOL_SETTING, PROTOCOL_BEFORE_IT_WAS_RECORDED);
         if (!unknown.isEmpty() || !protocol.equals(Integer.toString(PROTOCOL))) {
-            throw new DeploymentSettingsMismatch(("This store is in use by a newer version of the service "
-                            + "(scheduling protocol %s, settings %s); this instance speaks protocol %d and knows "
-                            + "the settings %s.")
-                    .formatted(protocol, new TreeSet<>(inForce.keySet()), PROTOCOL, new TreeSet<>(KNOWN)),
+            throw new DeploymentSettingsMismatch(
+                    ("This store is in use by a newer version of the service "
+                                    + "(scheduling protocol %s, settings %s); this instance speaks protocol %d and knows "
+                                    + "the settings %s.")
+                            .formatted(protocol, new TreeSet<>(inForce.keySet()), PROTOCOL, new TreeSet<>(KNOWN)),
                     DeploymentSettingsMismatch.NEWER_VERSION);
         }
     }

@@ -27,7 +27,8 @@ public record IngestSettings(
     public IngestSettings {
         require(interval != null && interval.toMillis() >= 1, "INGEST_INTERVAL must be at least 1ms, got " + interval);
         require(batchSize >= 1, "INGEST_BATCH_SIZE must be at least 1, got " + batchSize);
-        require(upstreamDelay != null && !upstreamDelay.isNegative(),
+        require(
+                upstreamDelay != null && !upstreamDelay.isNegative(),
                 "INGEST_UPSTREAM_DELAY must not be negative, got " + upstreamDelay);
         require(maxIds >= 1, "INGEST_MAX_IDS must be at least 1, got " + maxIds);
         require(maxBody != null && maxBody.toBytes() >= 16, "INGEST_MAX_BODY must be at least 16B, got " + maxBody);

@@ -18,11 +18,13 @@ public class StartupFailureAnalyzer implements FailureAnalyzer {
                 return new FailureAnalysis(mismatch.getMessage(), mismatch.action(), mismatch);
             }
             if (cause instanceof SQLException sql && sql.getErrorCode() == H2_DATABASE_ALREADY_OPEN) {
-                return new FailureAnalysis("The embedded store is already in use by another process: "
-                        + "only one instance may run on one data folder.",
+                return new FailureAnalysis(
+                        "The embedded store is already in use by another process: "
+                                + "only one instance may run on one data folder.",
                         "Stop the other instance, or give this one its own folder with INGEST_DB_URL="
                                 + "jdbc:h2:file:./other-folder/ingest. To run several instances on one queue, use "
-                                + "PostgreSQL.", sql);
+                                + "PostgreSQL.",
+                        sql);
             }
         }
         return null;

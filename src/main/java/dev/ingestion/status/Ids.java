@@ -11,12 +11,13 @@ final class Ids {
     private static final Pattern UUID_TEXT =
             Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
-    private Ids() {
-    }
+    private Ids() {}
 
     /** A malformed id names no ingestion, so it is answered like an unknown one: 404. */
     static UUID ingestionId(String text) {
-        return Optional.of(text).filter(t -> UUID_TEXT.matcher(t).matches()).map(UUID::fromString)
+        return Optional.of(text)
+                .filter(t -> UUID_TEXT.matcher(t).matches())
+                .map(UUID::fromString)
                 .orElseThrow(() -> ApiException.notFound("Ingestion"));
     }
 

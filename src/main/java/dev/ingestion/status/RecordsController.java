@@ -35,16 +35,37 @@ class RecordsController {
         this.store = store;
     }
 
-    @Operation(summary = "The records fetched for an ingestion, paged, in request order", responses = {
-            @ApiResponse(responseCode = "200", content = @Content(mediaType = "application/json",
-                    schema = @Schema(implementation = StatusDocs.RecordsPage.class))),
-            @ApiResponse(responseCode = "400", description = "bad offset or limit", content = @Content(
-                    mediaType = "application/json", schema = @Schema(implementation = StatusDocs.Error.class))),
-            @ApiResponse(responseCode = "404", description = "unknown or malformed id", content = @Content(
-                    mediaType = "application/json", schema = @Schema(implementation = StatusDocs.Error.class)))})
+    @Operation(
+            summary = "The records fetched for an ingestion, paged, in request order",
+            responses = {
+                @ApiResponse(
+                        responseCode = "200",
+                        content =
+                                @Content(
+                                        mediaType = "application/json",
+                                        schema = @Schema(implementation = StatusDocs.RecordsPage.class))),
+                @ApiResponse(
+                        responseCode = "400",
+                        description = "bad offset or limit",
+                        content =
+                                @Content(
+                                        mediaType = "application/json",
+                                        schema = @Schema(implementation = StatusDocs.Error.class))),
+                @ApiResponse(
+                        responseCode = "404",
+                        description = "unknown or malformed id",
+                        content =
+                                @Content(
+                                        mediaType = "application/json",
+                                        schema = @Schema(implementation = StatusDocs.Error.class)))
+            })
     @GetMapping("/ingestions/{ingestionId}/records")
-    void records(@PathVariable String ingestionId, @RequestParam(defaultValue = "0") String offset,
-            @RequestParam(defaultValue = "100") String limit, HttpServletResponse response) throws IOException {
+    void records(
+            @PathVariable String ingestionId,
+            @RequestParam(defaultValue = "0") String offset,
+            @RequestParam(defaultValue = "100") String limit,
+            HttpServletResponse response)
+            throws IOException {
         UUID id = Ids.ingestionId(ingestionId);
         int from = parse("offset", offset, 0, Integer.MAX_VALUE);
         int size = parse("limit", limit, 1, MAX_LIMIT);
@@ -60,8 +81,11 @@ class RecordsController {
             json.writeNumberProperty("total", ingestion.idCount());
             json.writeName("records");
             json.writeStartArray();
-            store.forEachRecord(ingestion, from, to, (position, requested, record) ->
-                    writeRecord(json, position, requested, record));
+            store.forEachRecord(
+                    ingestion,
+                    from,
+                    to,
+                    (position, requested, record) -> writeRecord(json, position, requested, record));
             json.writeEndArray();
             json.writeEndObject();
         }

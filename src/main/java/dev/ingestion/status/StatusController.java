@@ -3,7 +3,6 @@ package dev.ingestion.status;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -48,11 +47,23 @@ class StatusController {
         this.upstream = upstream;
     }
 
-    @Operation(summary = "The state of an ingestion and of each of its batches", responses = {
-            @ApiResponse(responseCode = "200", content = @Content(mediaType = "application/json",
-                    schema = @Schema(implementation = StatusDocs.IngestionStatus.class))),
-            @ApiResponse(responseCode = "404", description = "unknown or malformed id", content = @Content(
-                    mediaType = "application/json", schema = @Schema(implementation = StatusDocs.Error.class)))})
+    @Operation(
+            summary = "The state of an ingestion and of each of its batches",
+            responses = {
+                @ApiResponse(
+                        responseCode = "200",
+                        content =
+                                @Content(
+                                        mediaType = "application/json",
+                                        schema = @Schema(implementation = StatusDocs.IngestionStatus.class))),
+                @ApiResponse(
+                        responseCode = "404",
+                        description = "unknown or malformed id",
+                        content =
+                                @Content(
+                                        mediaType = "application/json",
+                                        schema = @Schema(implementation = StatusDocs.Error.class)))
+            })
     @GetMapping("/status/{ingestionId}")
     void status(@PathVariable String ingestionId, HttpServletResponse response) throws IOException {
         UUID id = Ids.ingestionId(ingestionId);
@@ -61,7 +72,11 @@ class StatusController {
         Instant now = clock.instant();
         boolean waiting = started.size() < ingestion.batchCount();
         Schedule schedule = waiting
-                ? Schedule.of(rateLimit, store.lastStart(), now, store.batchesAhead(ingestion, now),
+                ? Schedule.of(
+                        rateLimit,
+                        store.lastStart(),
+                        now,
+                        store.batchesAhead(ingestion, now),
                         upstream.expectedLatency())
                 : null;
         response.setContentType(MediaType.APPLICATION_JSON_VALUE);
@@ -71,13 +86,15 @@ class StatusController {
         }
     }
 
-    private void writeStatus(JsonGenerator json, IngestionRow ingestion, List<BatchRow> started, Schedule schedule,
-            Instant now) {
+    private void writeStatus(
+            JsonGenerator json, IngestionRow ingestion, List<BatchRow> started, Schedule schedule, Instant now) {
         int completed = (int) started.stream().filter(BatchRow::completed).count();
         json.writeStartObject();
         json.writeStringProperty("ingestion_id", ingestion.id().toString());
-        json.writeStringProperty("status",
-                BatchState.ofIngestion(ingestion.batchCount(), started.size(), completed).label());
+        json.writeStringProperty(
+                "status",
+                BatchState.ofIngestion(ingestion.batchCount(), started.size(), completed)
+                        .label());
         json.writeStringProperty("priority", ingestion.priority().name());
         Timestamps.write(json, "created_at", ingestion.createdAt());
         Timestamps.write(json, "estimated_completion", estimatedCompletion(ingestion, started, schedule, now));
@@ -94,8 +111,16 @@ class StatusController {
         json.writeEndObject();
     }
 
-    private static void writeBatch(JsonGenerator json, UUID ingestionId, int index, int[] chunk, int from, int to,
-            BatchRow row, int waitingIndex, Schedule schedule) {
+    private static void writeBatch(
+            JsonGenerator json,
+            UUID ingestionId,
+            int index,
+            int[] chunk,
+            int from,
+            int to,
+            BatchRow row,
+            int waitingIndex,
+            Schedule schedule) {
         json.writeStartObject();
         json.writeStringProperty("batch_id", Ids.batchId(ingestionId, index).toString());
         json.writeName("ids");
@@ -113,7 +138,8 @@ class StatusController {
         json.writeEndObject();
     }
 
-    private Instant estimatedCompletion(IngestionRow ingestion, List<BatchRow> started, Schedule schedule, Instant now) {
+    private Instant estimatedCompletion(
+            IngestionRow ingestion, List<BatchRow> started, Schedule schedule, Instant now) {
         if (schedule != null) {
             return schedule.completion(ingestion.batchCount() - started.size() - 1);
         }

@@ -10,48 +10,74 @@ import io.swagger.v3.oas.annotations.media.Schema;
  */
 final class StatusDocs {
 
-    private StatusDocs() {
-    }
+    private StatusDocs() {}
 
     @Schema(name = "IngestionStatus")
     record IngestionStatus(
             @Schema(format = "uuid") String ingestion_id,
-            @Schema(allowableValues = {"yet_to_start", "triggered", "completed"}) String status,
-            @Schema(allowableValues = {"HIGH", "MEDIUM", "LOW"}) String priority,
+
+            @Schema(allowableValues = {"yet_to_start", "triggered", "completed"})
+            String status,
+
+            @Schema(allowableValues = {"HIGH", "MEDIUM", "LOW"})
+            String priority,
+
             @Schema(format = "date-time") String created_at,
-            @Schema(format = "date-time", nullable = true,
-                    description = "when the last batch should complete, if nothing of higher priority arrives; null once completed")
+
+            @Schema(
+                    format = "date-time",
+                    nullable = true,
+                    description =
+                            "when the last batch should complete, if nothing of higher priority arrives; null once completed")
             String estimated_completion,
-            @Schema(description = "in submission order") List<Batch> batches) {
-    }
+
+            @Schema(description = "in submission order") List<Batch> batches) {}
 
     @Schema(name = "BatchStatus")
     record Batch(
             @Schema(format = "uuid") String batch_id,
             @Schema(example = "[1, 2, 3]") List<Long> ids,
-            @Schema(allowableValues = {"yet_to_start", "triggered", "completed"}) String status,
-            @Schema(format = "date-time", nullable = true, description = "first start") String started_at,
+
+            @Schema(allowableValues = {"yet_to_start", "triggered", "completed"})
+            String status,
+
+            @Schema(format = "date-time", nullable = true, description = "first start")
+            String started_at,
+
             @Schema(format = "date-time", nullable = true) String completed_at,
+
             @Schema(nullable = true, description = "yet_to_start batches only: 1 = starts next, across the deployment")
             Long queue_position,
+
             @Schema(format = "date-time", nullable = true, description = "yet_to_start batches only")
-            String estimated_start) {
-    }
+            String estimated_start) {}
 
     @Schema(name = "RecordsPage")
-    record RecordsPage(@Schema(format = "uuid") String ingestion_id, int offset, int limit,
-            @Schema(description = "ids in the request") int total, List<Entry> records) {
-    }
+    record RecordsPage(
+            @Schema(format = "uuid") String ingestion_id,
+            int offset,
+            int limit,
+            @Schema(description = "ids in the request") int total,
+            List<Entry> records) {}
 
     @Schema(name = "Record")
-    record Entry(@Schema(description = "position in the request, from 0") int position, long id,
-            @Schema(allowableValues = {"pending", "fetched"}) String state,
-            @Schema(nullable = true, description = "the upstream's record", example = "{\"id\": 1, \"data\": \"processed\"}")
+    record Entry(
+            @Schema(description = "position in the request, from 0")
+            int position,
+
+            long id,
+
+            @Schema(allowableValues = {"pending", "fetched"})
+            String state,
+
+            @Schema(
+                    nullable = true,
+                    description = "the upstream's record",
+                    example = "{\"id\": 1, \"data\": \"processed\"}")
             Object data,
-            @Schema(format = "date-time", nullable = true) String fetched_at) {
-    }
+
+            @Schema(format = "date-time", nullable = true) String fetched_at) {}
 
     @Schema(name = "Error")
-    record Error(String error, @Schema(nullable = true) java.util.Map<String, String> details) {
-    }
+    record Error(String error, @Schema(nullable = true) java.util.Map<String, String> details) {}
 }

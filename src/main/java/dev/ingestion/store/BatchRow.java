@@ -5,8 +5,8 @@ import java.time.Instant;
 import dev.ingestion.queue.BatchState;
 
 /** A batch that has started at least once; {@code lastStartedAt} differs from {@code startedAt} after a re-run. */
-public record BatchRow(int index, BatchState state, int attempts, Instant startedAt, Instant lastStartedAt,
-        Instant completedAt) {
+public record BatchRow(
+        int index, BatchState state, int attempts, Instant startedAt, Instant lastStartedAt, Instant completedAt) {
 
     public boolean completed() {
         return state == BatchState.COMPLETED;

@@ -71,7 +71,8 @@ final class IdChunks {
                 .param("ingestion", ingestion.id())
                 .param("first", firstChunk)
                 .param("last", lastChunk)
-                .query((ResultSet rs) -> sink.accept(chunkNo[0]++ * stored.chunkSize, IdCodec.decode(rs.getBytes("ids"))));
+                .query((ResultSet rs) ->
+                        sink.accept(chunkNo[0]++ * stored.chunkSize, IdCodec.decode(rs.getBytes("ids"))));
     }
 
     /** The ids of positions {@code [from, to)}, which lie in one chunk (a batch, say). */

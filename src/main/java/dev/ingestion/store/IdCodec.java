@@ -5,8 +5,7 @@ import java.nio.ByteBuffer;
 /** Packs ids as big-endian 32-bit integers: every valid id (at most 10^9+7) fits in an int. */
 final class IdCodec {
 
-    private IdCodec() {
-    }
+    private IdCodec() {}
 
     static byte[] encode(int[] ids, int from, int to) {
         ByteBuffer buffer = ByteBuffer.allocate((to - from) * Integer.BYTES);

@@ -11,8 +11,18 @@ import dev.ingestion.queue.Priority;
  * @param enqueuedBefore the batches of the same priority queued before this ingestion's
  * @param ids where the ids are kept, for {@link QueueReads} to read them
  */
-public record IngestionRow(UUID id, long seq, Priority priority, int batchSize, int idCount, int batchCount,
-        int nextBatch, int completedBatches, Instant createdAt, long enqueuedBefore, StoredIds ids) {
+public record IngestionRow(
+        UUID id,
+        long seq,
+        Priority priority,
+        int batchSize,
+        int idCount,
+        int batchCount,
+        int nextBatch,
+        int completedBatches,
+        Instant createdAt,
+        long enqueuedBefore,
+        StoredIds ids) {
 
     public int batchStart(int index) {
         return index * batchSize;

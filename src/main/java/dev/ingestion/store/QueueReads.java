@@ -36,10 +36,17 @@ public class QueueReads {
                 FROM ingestion WHERE id = :id
                 """)
                 .param("id", id)
-                .query((rs, n) -> new IngestionRow(rs.getObject("id", UUID.class), rs.getLong("seq"),
-                        Sql.priority(rs, "priority"), rs.getInt("batch_size"), rs.getInt("id_count"),
-                        rs.getInt("batch_count"), rs.getInt("next_batch"), rs.getInt("completed_batches"),
-                        Sql.instant(rs, "created_at"), rs.getLong("enqueued_before"),
+                .query((rs, n) -> new IngestionRow(
+                        rs.getObject("id", UUID.class),
+                        rs.getLong("seq"),
+                        Sql.priority(rs, "priority"),
+                        rs.getInt("batch_size"),
+                        rs.getInt("id_count"),
+                        rs.getInt("batch_count"),
+                        rs.getInt("next_batch"),
+                        rs.getInt("completed_batches"),
+                        Sql.instant(rs, "created_at"),
+                        rs.getLong("enqueued_before"),
                         new StoredIds(rs.getInt("chunk_size"), rs.getBytes("ids"))))
                 .optional();
     }
@@ -51,8 +58,12 @@ public class QueueReads {
                 FROM batch WHERE ingestion_id = :ingestion ORDER BY idx
                 """)
                 .param("ingestion", ingestionId)
-                .query((rs, n) -> new BatchRow(rs.getInt("idx"), BatchState.ofLabel(rs.getString("status")),
-                        rs.getInt("attempts"), Sql.instant(rs, "started_at"), Sql.instant(rs, "last_started_at"),
+                .query((rs, n) -> new BatchRow(
+                        rs.getInt("idx"),
+                        BatchState.ofLabel(rs.getString("status")),
+                        rs.getInt("attempts"),
+                        Sql.instant(rs, "started_at"),
+                        Sql.instant(rs, "last_started_at"),
                         Sql.instant(rs, "completed_at")))
                 .list();
     }
@@ -105,14 +116,18 @@ public class QueueReads {
 
     /** The stored records of positions {@code [from, to)}, by position. */
     public Map<Integer, StoredRecord> records(UUID ingestionId, int from, int to) {
-        return jdbc.sql("""
+        return jdbc
+                .sql("""
                 SELECT position, state, data, fetched_at FROM record
                 WHERE ingestion_id = :ingestion AND position >= :from AND position < :to
                 """)
                 .param("ingestion", ingestionId)
                 .param("from", from)
                 .param("to", to)
-                .query((rs, n) -> new StoredRecord(rs.getInt("position"), rs.getString("state"), rs.getString("data"),
+                .query((rs, n) -> new StoredRecord(
+                        rs.getInt("position"),
+                        rs.getString("state"),
+                        rs.getString("data"),
                         Sql.instant(rs, "fetched_at")))
                 .list()
                 .stream()
@@ -154,8 +169,12 @@ public class QueueReads {
     /** The start log, oldest first. */
     public List<BatchStart> starts() {
         return jdbc.sql("SELECT ingestion_id, idx, attempt, started_at, owner FROM batch_start ORDER BY seq")
-                .query((rs, n) -> new BatchStart(rs.getObject("ingestion_id", UUID.class), rs.getInt("idx"),
-                        rs.getInt("attempt"), Sql.instant(rs, "started_at"), rs.getString("owner")))
+                .query((rs, n) -> new BatchStart(
+                        rs.getObject("ingestion_id", UUID.class),
+                        rs.getInt("idx"),
+                        rs.getInt("attempt"),
+                        Sql.instant(rs, "started_at"),
+                        rs.getString("owner")))
                 .list();
     }
 }

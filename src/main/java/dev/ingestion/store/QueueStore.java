@@ -4,11 +4,8 @@ import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -25,7 +22,6 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import dev.ingestion.queue.BatchState;
 import dev.ingestion.queue.Claim;
-import dev.ingestion.queue.ClaimedBatch;
 import dev.ingestion.queue.Priority;
 import dev.ingestion.queue.RateLimit;
 
@@ -83,8 +79,14 @@ public class QueueStore {
                     WHERE counter = 'enqueued' AND priority IN (:priorities)
                     ORDER BY priority FOR UPDATE
                     """)
-                    .param("priorities", ingestions.stream().map(i -> Sql.rank(i.priority())).distinct().toList())
-                    .query((RowCallbackHandler) rs -> enqueued.put(Sql.priority(rs, "priority"), rs.getLong("batches")));
+                    .param(
+                            "priorities",
+                            ingestions.stream()
+                                    .map(i -> Sql.rank(i.priority()))
+                                    .distinct()
+                                    .toList())
+                    .query((RowCallbackHandler)
+                            rs -> enqueued.put(Sql.priority(rs, "priority"), rs.getLong("batches")));
             for (int i = 0; i < ingestions.size(); i++) {
                 NewIngestion ingestion = ingestions.get(i);
                 long before = enqueued.get(ingestion.priority());
@@ -99,7 +101,10 @@ public class QueueStore {
                     """, rows.toArray(MapSqlParameterSource[]::new));
             enqueued.forEach((priority, batches) -> jdbc.sql("""
                     UPDATE queue_tally SET batches = :batches WHERE counter = 'enqueued' AND priority = :priority
-                    """).param("batches", batches).param("priority", Sql.rank(priority)).update());
+                    """)
+                    .param("batches", batches)
+                    .param("priority", Sql.rank(priority))
+                    .update());
             batchJdbc.batchUpdate("""
                     INSERT INTO ingestion_chunk (ingestion_id, chunk_no, ids) VALUES (:ingestion, :no, :ids)
                     """, chunkRows.toArray(MapSqlParameterSource[]::new));
@@ -192,11 +197,12 @@ public class QueueStore {
                 UPDATE batch SET lease_until = :leaseUntil
                 WHERE ingestion_id = :ingestion AND idx = :idx AND lease_owner = :owner AND status = 'triggered'
                 """)
-                .param("ingestion", ingestionId)
-                .param("idx", index)
-                .param("owner", owner)
-                .param("leaseUntil", Sql.ts(leaseUntil))
-                .update() == 1;
+                        .param("ingestion", ingestionId)
+                        .param("idx", index)
+                        .param("owner", owner)
+                        .param("leaseUntil", Sql.ts(leaseUntil))
+                        .update()
+                == 1;
     }
 
     /** Gives a batch back to the queue at its place in the order, to run again at the next slot. */
@@ -213,6 +219,7 @@ public class QueueStore {
 
     /** Frees every lease: only for a store that this process alone can use. */
     public int releaseAllLeases() {
-        return jdbc.sql("UPDATE batch SET lease_owner = NULL, lease_until = NULL WHERE status = 'triggered'").update();
+        return jdbc.sql("UPDATE batch SET lease_owner = NULL, lease_until = NULL WHERE status = 'triggered'")
+                .update();
     }
 }

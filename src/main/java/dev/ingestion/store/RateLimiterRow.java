@@ -37,6 +37,8 @@ final class RateLimiterRow {
 
     /** Records a start; only inside the transaction that holds {@link #lock()}. */
     void recordStart(Instant start) {
-        jdbc.sql("UPDATE rate_limiter SET last_start = :start WHERE id = 1").param("start", Sql.ts(start)).update();
+        jdbc.sql("UPDATE rate_limiter SET last_start = :start WHERE id = 1")
+                .param("start", Sql.ts(start))
+                .update();
     }
 }

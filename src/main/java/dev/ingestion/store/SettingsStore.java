@@ -23,7 +23,8 @@ public class SettingsStore {
     }
 
     public Map<String, String> deploymentSettings() {
-        return jdbc.sql("SELECT name, setting_value FROM deployment_setting")
+        return jdbc
+                .sql("SELECT name, setting_value FROM deployment_setting")
                 .query((rs, n) -> Map.entry(rs.getString("name"), rs.getString("setting_value")))
                 .list()
                 .stream()

@@ -54,8 +54,12 @@ final class SlotClaim {
                 LIMIT 1
                 """)
                 .param("now", Sql.ts(now))
-                .query((rs, n) -> new Candidate(rs.getObject("ingestion_id", UUID.class), rs.getInt("idx"),
-                        rs.getInt("attempts"), Sql.priority(rs, "priority"), rs.getLong("seq")))
+                .query((rs, n) -> new Candidate(
+                        rs.getObject("ingestion_id", UUID.class),
+                        rs.getInt("idx"),
+                        rs.getInt("attempts"),
+                        Sql.priority(rs, "priority"),
+                        rs.getLong("seq")))
                 .optional();
         // "waiting" leads the ORDER BY so that H2, too, reads the first entry of the index
         // instead of sorting every waiting ingestion.
@@ -65,11 +69,15 @@ final class SlotClaim {
                 ORDER BY waiting, priority, seq
                 LIMIT 1
                 """)
-                .query((rs, n) -> new Candidate(rs.getObject("id", UUID.class), rs.getInt("next_batch"), 0,
-                        Sql.priority(rs, "priority"), rs.getLong("seq")))
+                .query((rs, n) -> new Candidate(
+                        rs.getObject("id", UUID.class),
+                        rs.getInt("next_batch"),
+                        0,
+                        Sql.priority(rs, "priority"),
+                        rs.getLong("seq")))
                 .optional();
-        Optional<Candidate> next = orphan.isEmpty() ? fresh
-                : fresh.isEmpty() || orphan.get().precedes(fresh.get()) ? orphan : fresh;
+        Optional<Candidate> next =
+                orphan.isEmpty() ? fresh : fresh.isEmpty() || orphan.get().precedes(fresh.get()) ? orphan : fresh;
         if (next.isEmpty()) {
             return new Claim.Idle();
         }
@@ -91,8 +99,8 @@ final class SlotClaim {
                 .param("now", Sql.ts(now))
                 .param("owner", owner)
                 .update();
-        return new Claim.Started(new ClaimedBatch(pick.ingestionId(), pick.index(), attempt, now,
-                pendingItems(pick.ingestionId(), pick.index())));
+        return new Claim.Started(new ClaimedBatch(
+                pick.ingestionId(), pick.index(), attempt, now, pendingItems(pick.ingestionId(), pick.index())));
     }
 
     private void startFresh(Candidate pick, Instant now, String owner, Instant leaseUntil) {
@@ -109,9 +117,7 @@ final class SlotClaim {
         jdbc.sql("""
                 UPDATE ingestion SET next_batch = next_batch + 1, waiting = (next_batch + 1 < batch_count)
                 WHERE id = :ingestion
-                """)
-                .param("ingestion", pick.ingestionId())
-                .update();
+                """).param("ingestion", pick.ingestionId()).update();
         jdbc.sql("UPDATE queue_tally SET batches = batches + 1 WHERE counter = 'started' AND priority = :priority")
                 .param("priority", Sql.rank(pick.priority()))
                 .update();
@@ -144,7 +150,6 @@ final class SlotClaim {
         }
         return items;
     }
-
 
     private record Candidate(UUID ingestionId, int index, int attempts, Priority priority, long seq) {
 

@@ -14,8 +14,7 @@ import dev.ingestion.queue.Priority;
  */
 final class Sql {
 
-    private Sql() {
-    }
+    private Sql() {}
 
     static OffsetDateTime ts(Instant instant) {
         return instant == null ? null : instant.atOffset(ZoneOffset.UTC);

@@ -23,8 +23,10 @@ public final class SimulatedUpstream implements Upstream {
     @Override
     public CompletableFuture<String> fetch(int id) {
         CompletableFuture<String> record = new CompletableFuture<>();
-        timer.schedule(() -> record.complete("{\"id\":" + id + ",\"data\":\"processed\"}"),
-                delay.toNanos(), TimeUnit.NANOSECONDS);
+        timer.schedule(
+                () -> record.complete("{\"id\":" + id + ",\"data\":\"processed\"}"),
+                delay.toNanos(),
+                TimeUnit.NANOSECONDS);
         return record;
     }
 

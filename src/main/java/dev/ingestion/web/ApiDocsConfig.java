@@ -11,11 +11,12 @@ class ApiDocsConfig {
 
     @Bean
     OpenAPI apiInfo() {
-        return new OpenAPI().info(new Info()
-                .title("Priority ingestion service")
-                .version("0.1")
-                .description("Queue ids at a priority; they are fetched from a rate-limited upstream "
-                        + "(one batch per interval across the deployment) in priority order. "
-                        + "Every error answer is {\"error\": ..., \"details\": {...}}."));
+        return new OpenAPI()
+                .info(new Info()
+                        .title("Priority ingestion service")
+                        .version("0.1")
+                        .description("Queue ids at a priority; they are fetched from a rate-limited upstream "
+                                + "(one batch per interval across the deployment) in priority order. "
+                                + "Every error answer is {\"error\": ..., \"details\": {...}}."));
     }
 }

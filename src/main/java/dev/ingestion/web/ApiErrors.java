@@ -30,8 +30,11 @@ class ApiErrors extends ResponseEntityExceptionHandler {
         return body(e.status(), e.getMessage(), e.details());
     }
 
-    @ExceptionHandler({CannotGetJdbcConnectionException.class, TransientDataAccessException.class,
-            TransactionException.class})
+    @ExceptionHandler({
+        CannotGetJdbcConnectionException.class,
+        TransientDataAccessException.class,
+        TransactionException.class
+    })
     ResponseEntity<Object> storeUnavailable(Exception e) {
         log.warn("store unavailable: {}", e.getMessage());
         return body(HttpStatus.SERVICE_UNAVAILABLE, "Store unavailable", Map.of());
@@ -51,8 +54,8 @@ class ApiErrors extends ResponseEntityExceptionHandler {
 
     /** Spring MVC's own errors (404, 405, 415, ...) get the same shape as ours. */
     @Override
-    protected ResponseEntity<Object> handleExceptionInternal(Exception ex, Object body, HttpHeaders headers,
-            HttpStatusCode statusCode, WebRequest request) {
+    protected ResponseEntity<Object> handleExceptionInternal(
+            Exception ex, Object body, HttpHeaders headers, HttpStatusCode statusCode, WebRequest request) {
         HttpStatus status = HttpStatus.resolve(statusCode.value());
         String error = status == null ? "Error" : status.getReasonPhrase();
         ResponseEntity<Object> answer = body(statusCode, error, Map.of());
@@ -68,6 +71,8 @@ class ApiErrors extends ResponseEntityExceptionHandler {
         if (!details.isEmpty()) {
             body.put("details", details);
         }
-        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(body);
+        return ResponseEntity.status(status)
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(body);
     }
 }

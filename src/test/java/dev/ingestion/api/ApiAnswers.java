@@ -12,8 +12,7 @@ import tools.jackson.databind.JsonNode;
 /** What the API's answers must look like, and the request bodies the tests send. */
 final class ApiAnswers {
 
-    private ApiAnswers() {
-    }
+    private ApiAnswers() {}
 
     /** The id of a 200 answer to {@code POST /ingest}: its one field, a UUID in canonical form. */
     static UUID acceptedId(Reply reply) {
@@ -45,12 +44,15 @@ final class ApiAnswers {
         JsonNode details = json.get("details");
         assertThat(details).as("details of %s", reply).isNotNull();
         assertThat(details.propertyNames()).as("details of %s", reply).containsExactlyInAnyOrder(fields);
-        details.forEach(reason -> assertThat(reason.isString() && !reason.asString().isBlank())
-                .as("reason in %s", reply).isTrue());
+        details.forEach(
+                reason -> assertThat(reason.isString() && !reason.asString().isBlank())
+                        .as("reason in %s", reply)
+                        .isTrue());
     }
 
     static String body(int[] ids, String priority) {
-        return IntStream.of(ids).mapToObj(Integer::toString)
+        return IntStream.of(ids)
+                .mapToObj(Integer::toString)
                 .collect(Collectors.joining(", ", "{\"ids\": [", "], \"priority\": \"" + priority + "\"}"));
     }
 

@@ -58,7 +58,8 @@ final class ApiClient {
     /** A body of unknown length: sent chunked, with no Content-Length for the server to check first. */
     Reply postChunked(String path, String contentType, String body) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        return send(request(path).header("Content-Type", contentType)
+        return send(request(path)
+                .header("Content-Type", contentType)
                 .POST(BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes))));
     }
 
@@ -77,7 +78,9 @@ final class ApiClient {
     private Reply send(HttpRequest.Builder request) {
         try {
             var response = http.send(request.build(), BodyHandlers.ofString(StandardCharsets.UTF_8));
-            return new Reply(response.statusCode(), response.headers().firstValue("Content-Type").orElse(""),
+            return new Reply(
+                    response.statusCode(),
+                    response.headers().firstValue("Content-Type").orElse(""),
                     response.body());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -113,21 +116,28 @@ final class ApiClient {
     private static void assertContains(JsonNode actual, JsonNode expected, String path) {
         assertThat(actual).as("%s is missing", path).isNotNull();
         if (expected.isObject()) {
-            assertThat(actual.isObject()).as("%s should be an object, is %s", path, actual).isTrue();
+            assertThat(actual.isObject())
+                    .as("%s should be an object, is %s", path, actual)
+                    .isTrue();
             for (Map.Entry<String, JsonNode> property : expected.properties()) {
-                assertThat(actual.has(property.getKey())).as("%s.%s is missing from %s", path, property.getKey(), actual)
+                assertThat(actual.has(property.getKey()))
+                        .as("%s.%s is missing from %s", path, property.getKey(), actual)
                         .isTrue();
                 assertContains(actual.get(property.getKey()), property.getValue(), path + "." + property.getKey());
             }
         } else if (expected.isArray()) {
-            assertThat(actual.isArray()).as("%s should be an array, is %s", path, actual).isTrue();
+            assertThat(actual.isArray())
+                    .as("%s should be an array, is %s", path, actual)
+                    .isTrue();
             assertThat(actual.size()).as("length of %s: %s", path, actual).isEqualTo(expected.size());
             Iterator<JsonNode> want = expected.iterator();
             for (int i = 0; want.hasNext(); i++) {
                 assertContains(actual.get(i), want.next(), path + "[" + i + "]");
             }
         } else if (expected.isNumber()) {
-            assertThat(actual.isNumber()).as("%s should be a number, is %s", path, actual).isTrue();
+            assertThat(actual.isNumber())
+                    .as("%s should be a number, is %s", path, actual)
+                    .isTrue();
             assertThat(actual.decimalValue()).as(path).isEqualByComparingTo(expected.decimalValue());
         } else {
             assertThat(actual).as(path).isEqualTo(expected);

@@ -19,9 +19,12 @@ class ApiDocsTest extends ServiceOnH2 {
         assertThat(paths.has("/ingestions/{ingestionId}/records")).isTrue();
         JsonNode schemas = docs.get("components").get("schemas");
         assertThat(schemas.get("IngestRequest").get("properties").has("ids")).isTrue();
-        assertThat(schemas.get("IngestAccepted").get("properties").has("ingestion_id")).isTrue();
-        assertThat(schemas.get("BatchStatus").get("properties").has("queue_position")).isTrue();
-        assertThat(schemas.get("IngestionStatus").get("properties").has("estimated_completion")).isTrue();
+        assertThat(schemas.get("IngestAccepted").get("properties").has("ingestion_id"))
+                .isTrue();
+        assertThat(schemas.get("BatchStatus").get("properties").has("queue_position"))
+                .isTrue();
+        assertThat(schemas.get("IngestionStatus").get("properties").has("estimated_completion"))
+                .isTrue();
         assertThat(api.get("/docs").status()).isEqualTo(302); // to the Swagger UI
         assertThat(api.get("/swagger-ui/index.html").status()).isEqualTo(200);
     }

@@ -29,11 +29,11 @@ class ConnectionReuseTest extends ServiceOnH2 {
         try (Socket socket = new Socket("localhost", port)) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
-            BufferedReader in = new BufferedReader(
-                    new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
+            BufferedReader in =
+                    new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
             for (int i = 0; i < 250; i++) {
                 out.write(("POST /ingest HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                        + "Content-Length: " + BODY.length() + "\r\n\r\n" + BODY)
+                                + "Content-Length: " + BODY.length() + "\r\n\r\n" + BODY)
                         .getBytes(StandardCharsets.ISO_8859_1));
                 out.flush();
                 String statusLine = in.readLine();

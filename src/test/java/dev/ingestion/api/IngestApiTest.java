@@ -128,7 +128,9 @@ class IngestApiTest {
         awaitCompleted(api, single, 0);
         single.waiting = 0;
 
-        assertThat(context.getBean(QueueReads.class).starts()).extracting(BatchStart::startedAt).containsExactly(T0, T1);
+        assertThat(context.getBean(QueueReads.class).starts())
+                .extracting(BatchStart::startedAt)
+                .containsExactly(T0, T1);
     }
 
     @BeforeEach
@@ -175,7 +177,8 @@ class IngestApiTest {
     void answersAValidIngestionWhateverTheAcceptHeaderSaysAndTellsTheTruthAboutTheStore(String accept) {
         long lastSeq = lastStoredSeq();
 
-        Reply reply = api.post("/ingest", "application/json", "{\"ids\": [1], \"priority\": \"LOW\"}", "Accept", accept);
+        Reply reply =
+                api.post("/ingest", "application/json", "{\"ids\": [1], \"priority\": \"LOW\"}", "Accept", accept);
 
         List<UUID> stored = storedAfter(lastSeq);
         stored.forEach(id -> QUEUE.add(new Queued(id, PRIORITIES.indexOf("LOW"), 1))); // the queue as it now is
@@ -195,8 +198,15 @@ class IngestApiTest {
     }
 
     @ParameterizedTest(name = "/status/{0}")
-    @ValueSource(strings = {"abc", "123", "not-a-uuid-at-all", "00000000-0000-0000-0000-00000000000g",
-            "00000000-0000-0000-0000-0000000000001", "%20"})
+    @ValueSource(
+            strings = {
+                "abc",
+                "123",
+                "not-a-uuid-at-all",
+                "00000000-0000-0000-0000-00000000000g",
+                "00000000-0000-0000-0000-0000000000001",
+                "%20"
+            })
     void answersAMalformedIngestionIdWith404(String id) {
         assertError(api.get("/status/" + id), 404);
     }
@@ -210,7 +220,9 @@ class IngestApiTest {
                 {"batches": [{"ids": [10, 9, 8]}, {"ids": [7, 6, 5]}, {"ids": [4, 3, 2]}, {"ids": [1]}]}
                 """);
         Set<String> batchIds = batchIds(status);
-        assertThat(batchIds).hasSize(4).allSatisfy(id -> assertThat(UUID.fromString(id).toString()).isEqualTo(id));
+        assertThat(batchIds)
+                .hasSize(4)
+                .allSatisfy(id -> assertThat(UUID.fromString(id).toString()).isEqualTo(id));
         assertThat(batchIds).doesNotContainAnyElementsOf(batchIds(status(first)));
         assertThat(status(queued)).as("a second look").isEqualTo(status);
     }
@@ -315,8 +327,18 @@ class IngestApiTest {
     }
 
     @ParameterizedTest(name = "{0}={1}")
-    @CsvSource({"offset,-1", "offset,x", "offset,1.5", "offset,99999999999", "limit,0", "limit,-1", "limit,1001",
-            "limit,100000", "limit,x", "limit,2.5"})
+    @CsvSource({
+        "offset,-1",
+        "offset,x",
+        "offset,1.5",
+        "offset,99999999999",
+        "limit,0",
+        "limit,-1",
+        "limit,1001",
+        "limit,100000",
+        "limit,x",
+        "limit,2.5"
+    })
     void rejectsABadOffsetOrLimitNamingTheParameter(String parameter, String value) {
         assertInvalidInput(api.get("/ingestions/" + first.id + "/records?" + parameter + "=" + value), parameter);
     }
@@ -376,10 +398,12 @@ class IngestApiTest {
             long position = ahead + k + 1;
             assertJsonContains(batches.get(firstWaiting + k), """
                     {"status": "yet_to_start", "queue_position": %d, "estimated_start": "%s"}
-                    """.formatted(position, iso(T1.plus(INTERVAL.multipliedBy(position)))));
+                    """.formatted(
+                            position, iso(T1.plus(INTERVAL.multipliedBy(position)))));
         }
         Instant lastStart = T1.plus(INTERVAL.multipliedBy(ahead + queued.waiting));
-        assertThat(status.get("estimated_completion").asString()).as("estimated_completion of %s", status)
+        assertThat(status.get("estimated_completion").asString())
+                .as("estimated_completion of %s", status)
                 .isEqualTo(iso(lastStart.plus(UPSTREAM_DELAY)));
     }
 
@@ -413,8 +437,14 @@ class IngestApiTest {
     }
 
     static void awaitCompleted(ApiClient api, Queued queued, int batch) {
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
-                .until(() -> "completed".equals(status(api, queued).get("batches").get(batch).get("status").asString()));
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> "completed"
+                        .equals(status(api, queued)
+                                .get("batches")
+                                .get(batch)
+                                .get("status")
+                                .asString()));
     }
 
     static Set<String> batchIds(JsonNode status) {
@@ -434,14 +464,17 @@ class IngestApiTest {
     }
 
     long lastStoredSeq() {
-        return JdbcClient.create(dataSource).sql("SELECT COALESCE(MAX(seq), 0) FROM ingestion").query(Long.class).single();
+        return JdbcClient.create(dataSource)
+                .sql("SELECT COALESCE(MAX(seq), 0) FROM ingestion")
+                .query(Long.class)
+                .single();
     }
 
     List<UUID> storedAfter(long seq) {
-        return JdbcClient.create(dataSource).sql("SELECT id FROM ingestion WHERE seq > :seq ORDER BY seq")
+        return JdbcClient.create(dataSource)
+                .sql("SELECT id FROM ingestion WHERE seq > :seq ORDER BY seq")
                 .param("seq", seq)
                 .query(UUID.class)
                 .list();
     }
-
 }

@@ -88,17 +88,27 @@ class IngestValidationTest extends ServiceOnH2 {
     @ValueSource(strings = {"1.5", "1.0", "1e3", "\"abc\"", "\"1\"", "null", "[1, 2]", "[1]", "true", "{\"id\": 1}"})
     void rejectsAnIdThatIsNotAJsonIntegerAndStoresNothing(String id) {
         assertInvalidInput(storingNothing(() -> api.ingest("{\"ids\": [" + id + "], \"priority\": \"LOW\"}")), "ids");
-        assertInvalidInput(storingNothing(() -> api.ingest("{\"ids\": [1, 2, " + id + "], \"priority\": \"LOW\"}")),
-                "ids");
+        assertInvalidInput(
+                storingNothing(() -> api.ingest("{\"ids\": [1, 2, " + id + "], \"priority\": \"LOW\"}")), "ids");
     }
 
     @ParameterizedTest(name = "id {0}")
-    @ValueSource(strings = {"0", "-5", "-0", "1000000008", "2147483648", "4294967297", "9223372036854775808",
-            "1000000000000000000000000000000", "-1000000000000000000000000000000"})
+    @ValueSource(
+            strings = {
+                "0",
+                "-5",
+                "-0",
+                "1000000008",
+                "2147483648",
+                "4294967297",
+                "9223372036854775808",
+                "1000000000000000000000000000000",
+                "-1000000000000000000000000000000"
+            })
     void rejectsAnIdOutOfRangeAndStoresNothing(String id) {
         assertInvalidInput(storingNothing(() -> api.ingest("{\"ids\": [" + id + "], \"priority\": \"LOW\"}")), "ids");
-        assertInvalidInput(storingNothing(() -> api.ingest("{\"ids\": [1, " + id + ", 3], \"priority\": \"LOW\"}")),
-                "ids");
+        assertInvalidInput(
+                storingNothing(() -> api.ingest("{\"ids\": [1, " + id + ", 3], \"priority\": \"LOW\"}")), "ids");
     }
 
     @Test
@@ -114,17 +124,29 @@ class IngestValidationTest extends ServiceOnH2 {
     }
 
     @ParameterizedTest(name = "priority = {0}")
-    @ValueSource(strings = {"\"URGENT\"", "\"high\"", "\"High\"", "\" HIGH\"", "\"\"", "null", "1", "0", "true",
-            "[\"HIGH\"]", "{\"level\": \"HIGH\"}"})
+    @ValueSource(
+            strings = {
+                "\"URGENT\"",
+                "\"high\"",
+                "\"High\"",
+                "\" HIGH\"",
+                "\"\"",
+                "null",
+                "1",
+                "0",
+                "true",
+                "[\"HIGH\"]",
+                "{\"level\": \"HIGH\"}"
+            })
     void rejectsAnUnknownNullOrNonStringPriorityAndStoresNothing(String priority) {
-        assertInvalidInput(storingNothing(() -> api.ingest("{\"ids\": [1, 2], \"priority\": " + priority + "}")),
-                "priority");
+        assertInvalidInput(
+                storingNothing(() -> api.ingest("{\"ids\": [1, 2], \"priority\": " + priority + "}")), "priority");
     }
 
     @Test
     void namesEveryFaultyFieldAtOnce() {
-        assertInvalidInput(storingNothing(() -> api.ingest("{\"ids\": [], \"priority\": \"URGENT\"}")), "ids",
-                "priority");
+        assertInvalidInput(
+                storingNothing(() -> api.ingest("{\"ids\": [], \"priority\": \"URGENT\"}")), "ids", "priority");
         assertInvalidInput(storingNothing(() -> api.ingest("{}")), "ids", "priority");
     }
 
@@ -135,9 +157,17 @@ class IngestValidationTest extends ServiceOnH2 {
     }
 
     @ParameterizedTest(name = "body {0}")
-    @ValueSource(strings = {"{\"ids\": [1, 2", "{\"ids\": [1], \"priority\": \"LOW\"", "{ids: [1], priority: \"LOW\"}",
-            "{\"ids\": [1], \"priority\": 'LOW'}", "{\"ids\": [1,], \"priority\": \"LOW\"}",
-            "{\"ids\": [1], \"priority\": \"LOW\"}}", "{\"ids\": [1], \"priority\": \"LOW\"} {}", "ids=1&priority=LOW"})
+    @ValueSource(
+            strings = {
+                "{\"ids\": [1, 2",
+                "{\"ids\": [1], \"priority\": \"LOW\"",
+                "{ids: [1], priority: \"LOW\"}",
+                "{\"ids\": [1], \"priority\": 'LOW'}",
+                "{\"ids\": [1,], \"priority\": \"LOW\"}",
+                "{\"ids\": [1], \"priority\": \"LOW\"}}",
+                "{\"ids\": [1], \"priority\": \"LOW\"} {}",
+                "ids=1&priority=LOW"
+            })
     void rejectsMalformedJsonNamingTheBody(String body) {
         assertInvalidInput(storingNothing(() -> api.ingest(body)), "body");
     }
@@ -151,8 +181,17 @@ class IngestValidationTest extends ServiceOnH2 {
     // ---- 415 and 413 ----------------------------------------------------------------------------
 
     @ParameterizedTest(name = "Content-Type: {0}")
-    @ValueSource(strings = {"text/plain", "text/plain; charset=UTF-8", "application/xml",
-            "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "*/*", "application/*", "nonsense"})
+    @ValueSource(
+            strings = {
+                "text/plain",
+                "text/plain; charset=UTF-8",
+                "application/xml",
+                "application/x-www-form-urlencoded",
+                "multipart/form-data; boundary=x",
+                "*/*",
+                "application/*",
+                "nonsense"
+            })
     void rejectsANonJsonContentTypeWith415AndStoresNothing(String contentType) {
         Reply reply = storingNothing(() -> api.post("/ingest", contentType, "{\"ids\": [1], \"priority\": \"LOW\"}"));
 
@@ -161,7 +200,8 @@ class IngestValidationTest extends ServiceOnH2 {
 
     @Test
     void rejectsARequestWithoutContentTypeWith415AndStoresNothing() {
-        assertError(storingNothing(() -> api.postWithoutContentType("/ingest", "{\"ids\": [1], \"priority\": \"LOW\"}")),
+        assertError(
+                storingNothing(() -> api.postWithoutContentType("/ingest", "{\"ids\": [1], \"priority\": \"LOW\"}")),
                 415);
     }
 
@@ -199,8 +239,12 @@ class IngestValidationTest extends ServiceOnH2 {
     void answersRequestsTheServletContainerRejectsWithAJsonError() {
         assertClientError(api.get("/status/a%2Fb"));
         assertClientError(api.get("/status/a%00b"));
-        assertClientError(storingNothing(() -> api.post("/ingest", "application/json",
-                "{\"ids\": [1], \"priority\": \"LOW\"}", "X-Padding", "x".repeat(9000))));
+        assertClientError(storingNothing(() -> api.post(
+                "/ingest",
+                "application/json",
+                "{\"ids\": [1], \"priority\": \"LOW\"}",
+                "X-Padding",
+                "x".repeat(9000))));
     }
 
     // ---- helpers -----------------------------------------------------------------------------
@@ -209,19 +253,21 @@ class IngestValidationTest extends ServiceOnH2 {
     Reply storingNothing(Supplier<Reply> request) {
         StoredRows before = storedRows();
         Reply reply = request.get();
-        assertThat(storedRows()).as("rows stored by a request answered %s", reply).isEqualTo(before);
+        assertThat(storedRows())
+                .as("rows stored by a request answered %s", reply)
+                .isEqualTo(before);
         return reply;
     }
 
     StoredRows storedRows() {
         return JdbcClient.create(dataSource)
-                .sql("SELECT (SELECT COUNT(*) FROM ingestion) AS ingestions, (SELECT COUNT(*) FROM ingestion_chunk) AS chunks")
+                .sql(
+                        "SELECT (SELECT COUNT(*) FROM ingestion) AS ingestions, (SELECT COUNT(*) FROM ingestion_chunk) AS chunks")
                 .query((rs, n) -> new StoredRows(rs.getLong("ingestions"), rs.getLong("chunks")))
                 .single();
     }
 
-    record StoredRows(long ingestions, long idChunks) {
-    }
+    record StoredRows(long ingestions, long idChunks) {}
 
     static void assertClientError(Reply reply) {
         assertThat(reply.status()).as("%s", reply).isBetween(400, 499);

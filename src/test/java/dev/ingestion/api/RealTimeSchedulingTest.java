@@ -82,8 +82,12 @@ class RealTimeSchedulingTest {
         assertThat(statusA.get("batches").get(1).get("ids").toString()).isEqualTo("[4,5]");
 
         String metrics = api.get("/metrics").body();
-        assertThat(metrics).contains("ingest_batch_starts_total{run=\"first\"}", "ingest_start_lateness_seconds",
-                "ingest_claim_seconds", "ingest_records_stored_total");
+        assertThat(metrics)
+                .contains(
+                        "ingest_batch_starts_total{run=\"first\"}",
+                        "ingest_start_lateness_seconds",
+                        "ingest_claim_seconds",
+                        "ingest_records_stored_total");
     }
 
     @Test
@@ -95,11 +99,13 @@ class RealTimeSchedulingTest {
             List<CompletableFuture<ApiClient.Reply>> replies = new ArrayList<>();
             for (int i = 0; i < clients; i++) {
                 int id = i + 1;
-                replies.add(CompletableFuture.supplyAsync(() -> {
-                    ready.countDown();
-                    awaitQuietly(ready);
-                    return api.ingest("{\"ids\": [" + id + "], \"priority\": \"LOW\"}");
-                }, pool));
+                replies.add(CompletableFuture.supplyAsync(
+                        () -> {
+                            ready.countDown();
+                            awaitQuietly(ready);
+                            return api.ingest("{\"ids\": [" + id + "], \"priority\": \"LOW\"}");
+                        },
+                        pool));
             }
             Set<String> ingestionIds = new HashSet<>();
             for (CompletableFuture<ApiClient.Reply> reply : replies) {
@@ -125,7 +131,8 @@ class RealTimeSchedulingTest {
     }
 
     private static void assertStartsOneIntervalApart(Instant earlier, Instant later) {
-        assertThat(Duration.between(earlier, later)).as("gap between starts %s and %s", earlier, later)
+        assertThat(Duration.between(earlier, later))
+                .as("gap between starts %s and %s", earlier, later)
                 .isGreaterThanOrEqualTo(INTERVAL)
                 .isLessThanOrEqualTo(INTERVAL.plus(TOLERANCE));
     }
@@ -138,10 +145,12 @@ class RealTimeSchedulingTest {
 
     private JsonNode awaitCompleted(String id) {
         JsonNode[] status = new JsonNode[1];
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> {
-            status[0] = api.get("/status/" + id).json();
-            return "completed".equals(status[0].get("status").asString());
-        });
+        await().atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> {
+                    status[0] = api.get("/status/" + id).json();
+                    return "completed".equals(status[0].get("status").asString());
+                });
         return status[0];
     }
 

@@ -57,6 +57,7 @@ public final class ClaimBench {
     private static int fillGroup = 10_000;
     /** When filling must stop (epoch millis), so that bench/run keeps to its time; 0: never. */
     private static long deadline;
+
     private static final Priority MEDIUM = Priority.MEDIUM;
 
     private final String storeName;
@@ -96,7 +97,10 @@ public final class ClaimBench {
                 case "--deadline" -> deadline = Long.parseLong(args[++i]);
                 case "--claims" -> claims = Integer.parseInt(args[++i]);
                 case "--one" -> one = Integer.parseInt(args[++i]);
-                case "--levels" -> levels = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+                case "--levels" ->
+                    levels = Arrays.stream(args[++i].split(","))
+                            .mapToInt(Integer::parseInt)
+                            .toArray();
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -133,8 +137,14 @@ public final class ClaimBench {
         store.insertIngestion(new NewIngestion(UUID.randomUUID(), MEDIUM, 3, ids, Instant.now()));
         double insertSeconds = (System.nanoTime() - t0) / 1e9;
         progress("%s: one ingestion of %,d ids stored in %.2f s", storeName, idCount, insertSeconds);
-        measure(String.format(Locale.ROOT, "one ingestion of %d ids", idCount), (idCount + 2) / 3, (idCount + 2) / 3,
-                200, claims, false, insertSeconds);
+        measure(
+                String.format(Locale.ROOT, "one ingestion of %d ids", idCount),
+                (idCount + 2) / 3,
+                (idCount + 2) / 3,
+                200,
+                claims,
+                false,
+                insertSeconds);
     }
 
     /** 10, 10,000, 1,000,000 single-batch ingestions waiting. */
@@ -177,7 +187,13 @@ public final class ClaimBench {
         return new NewIngestion(UUID.randomUUID(), MEDIUM, 3, new int[] {id, id + 1, id + 2}, Instant.now());
     }
 
-    private void measure(String shape, int level, int batchesWaiting, int warmup, int claims, boolean replenish,
+    private void measure(
+            String shape,
+            int level,
+            int batchesWaiting,
+            int warmup,
+            int claims,
+            boolean replenish,
             double fillSeconds) {
         double[] millis = new double[claims];
         for (int i = -warmup; i < claims; i++) {
@@ -202,23 +218,37 @@ public final class ClaimBench {
         }
         Arrays.sort(millis);
         double mean = Arrays.stream(millis).average().orElse(Double.NaN);
-        String json = String.format(Locale.ROOT,
+        String json = String.format(
+                Locale.ROOT,
                 "{\"store\":\"%s\",\"shape\":\"%s\",\"level\":%d,\"waiting\":%d,\"claims\":%d,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
                         + "\"mean_ms\":%.3f,\"max_ms\":%.3f,\"fill_s\":%.2f}",
-                storeName, shape, level, batchesWaiting, claims, percentile(millis, 50), percentile(millis, 99), mean,
-                millis[millis.length - 1], fillSeconds);
+                storeName,
+                shape,
+                level,
+                batchesWaiting,
+                claims,
+                percentile(millis, 50),
+                percentile(millis, 99),
+                mean,
+                millis[millis.length - 1],
+                fillSeconds);
         System.out.println("CLAIMBENCH " + json);
         System.out.flush();
-        progress("%s: %,d batches waiting (%s): claim p50 %.3f ms, p99 %.3f ms", storeName, batchesWaiting, shape,
-                percentile(millis, 50), percentile(millis, 99));
+        progress(
+                "%s: %,d batches waiting (%s): claim p50 %.3f ms, p99 %.3f ms",
+                storeName, batchesWaiting, shape, percentile(millis, 50), percentile(millis, 99));
         explain();
     }
 
     /** What the service does after a start: store each record, the last one completes the batch. */
     private void complete(ClaimedBatch batch) {
         for (ClaimedBatch.Item item : batch.pending()) {
-            store.saveRecord(batch.ingestionId(), batch.index(), item.position(),
-                    "{\"id\": " + item.id() + ", \"data\": \"processed\"}", Instant.now());
+            store.saveRecord(
+                    batch.ingestionId(),
+                    batch.index(),
+                    item.position(),
+                    "{\"id\": " + item.id() + ", \"data\": \"processed\"}",
+                    Instant.now());
         }
     }
 
@@ -230,7 +260,8 @@ public final class ClaimBench {
         String orphan = "SELECT b.ingestion_id, b.idx, b.attempts, i.priority, i.seq FROM batch b "
                 + "JOIN ingestion i ON i.id = b.ingestion_id WHERE b.status = 'triggered' "
                 + "AND (b.lease_until IS NULL OR b.lease_until < CURRENT_TIMESTAMP) ORDER BY i.priority, i.seq, b.idx LIMIT 1";
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = dataSource.getConnection();
+                Statement s = c.createStatement()) {
             for (String sql : List.of(fresh, orphan)) {
                 StringBuilder plan = new StringBuilder();
                 try (ResultSet rs = s.executeQuery(prefix + sql)) {

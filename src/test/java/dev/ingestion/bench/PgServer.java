@@ -15,8 +15,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  */
 public final class PgServer {
 
-    private PgServer() {
-    }
+    private PgServer() {}
 
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);

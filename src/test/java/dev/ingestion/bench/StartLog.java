@@ -17,8 +17,7 @@ import dev.ingestion.store.QueueReads;
  */
 public final class StartLog {
 
-    private StartLog() {
-    }
+    private StartLog() {}
 
     public static void main(String[] args) {
         HikariConfig config = new HikariConfig();

@@ -11,12 +11,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -47,26 +44,28 @@ class ClusterTest {
     static final Duration INTERVAL = Duration.ofMillis(300);
     /** How late a start may come after its slot on a loaded 2-core machine; the benchmark measures it. */
     static final Duration TOLERANCE = Duration.ofMillis(250);
+
     static final List<String> PRIORITIES = List.of("HIGH", "MEDIUM", "LOW");
 
     static HikariDataSource database;
     static final List<ConfigurableApplicationContext> instances = new ArrayList<>();
-    static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    static final HttpClient http =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    record Sent(UUID id, int[] ids, Instant answeredAt) {
-    }
+    record Sent(UUID id, int[] ids, Instant answeredAt) {}
 
     @BeforeAll
     static void startThreeInstances() {
         database = TestStores.postgres();
         for (int i = 0; i < 3; i++) {
             // command-line arguments, since they outrank application.properties
-            instances.add(new SpringApplicationBuilder(IngestionApplication.class).run(
-                    "--server.port=0",
-                    "--ingest.db-url=" + database.getJdbcUrl(),
-                    "--ingest.db-user=postgres",
-                    "--ingest.interval=" + INTERVAL.toMillis() + "ms",
-                    "--ingest.upstream-delay=50ms"));
+            instances.add(new SpringApplicationBuilder(IngestionApplication.class)
+                    .run(
+                            "--server.port=0",
+                            "--ingest.db-url=" + database.getJdbcUrl(),
+                            "--ingest.db-user=postgres",
+                            "--ingest.interval=" + INTERVAL.toMillis() + "ms",
+                            "--ingest.upstream-delay=50ms"));
         }
     }
 
@@ -90,14 +89,16 @@ class ClusterTest {
         }
 
         QueueReads reads = new QueueReads(database);
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> sent.stream()
-                .allMatch(s -> {
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> sent.stream().allMatch(s -> {
                     IngestionRow row = reads.findIngestion(s.id()).orElseThrow();
                     return row.completedBatches() == row.batchCount();
                 }));
 
         Map<UUID, IngestionRow> rows = sent.stream()
-                .collect(Collectors.toMap(Sent::id, s -> reads.findIngestion(s.id()).orElseThrow()));
+                .collect(Collectors.toMap(
+                        Sent::id, s -> reads.findIngestion(s.id()).orElseThrow()));
         Map<UUID, Instant> answeredAt = sent.stream().collect(Collectors.toMap(Sent::id, Sent::answeredAt));
         List<BatchStart> starts = reads.starts();
         int batches = rows.values().stream().mapToInt(IngestionRow::batchCount).sum();
@@ -105,15 +106,19 @@ class ClusterTest {
         // every batch started exactly once, so every id was fetched exactly once
         assertThat(starts).hasSize(batches);
         assertThat(starts).allSatisfy(start -> assertThat(start.attempt()).isEqualTo(1));
-        assertThat(starts.stream().map(s -> s.ingestionId() + "#" + s.index()).distinct()).hasSize(batches);
+        assertThat(starts.stream().map(s -> s.ingestionId() + "#" + s.index()).distinct())
+                .hasSize(batches);
         for (Sent s : sent) {
-            assertThat(reads.records(s.id(), 0, s.ids().length)).as("records of %s", s.id()).hasSize(s.ids().length);
+            assertThat(reads.records(s.id(), 0, s.ids().length))
+                    .as("records of %s", s.id())
+                    .hasSize(s.ids().length);
         }
         assertThat(starts.stream().map(BatchStart::owner).distinct().count())
-                .as("starts spread over the instances").isGreaterThan(1);
+                .as("starts spread over the instances")
+                .isGreaterThan(1);
 
-        Comparator<BatchStart> specOrder = Comparator
-                .comparing((BatchStart s) -> rows.get(s.ingestionId()).priority())
+        Comparator<BatchStart> specOrder = Comparator.comparing(
+                        (BatchStart s) -> rows.get(s.ingestionId()).priority())
                 .thenComparingLong(s -> rows.get(s.ingestionId()).seq())
                 .thenComparingInt(BatchStart::index);
         List<Long> lateness = new ArrayList<>();
@@ -133,8 +138,10 @@ class ClusterTest {
                 Duration gap = Duration.between(start.startedAt(), next.startedAt());
                 assertThat(gap).as("gap after %s", start).isGreaterThanOrEqualTo(INTERVAL);
                 // no wasted slot: the next start comes at its slot, or as soon as work waits
-                Instant workWaiting = later.stream().map(s -> answeredAt.get(s.ingestionId()))
-                        .min(Comparator.naturalOrder()).orElseThrow();
+                Instant workWaiting = later.stream()
+                        .map(s -> answeredAt.get(s.ingestionId()))
+                        .min(Comparator.naturalOrder())
+                        .orElseThrow();
                 Instant slot = start.startedAt().plus(INTERVAL);
                 Instant due = slot.isAfter(workWaiting) ? slot : workWaiting;
                 Duration late = Duration.between(due, next.startedAt());
@@ -143,19 +150,26 @@ class ClusterTest {
             }
         }
         List<Long> sorted = lateness.stream().sorted().toList();
-        System.out.printf("cluster: %d starts over 3 instances, lateness after slot p50 %d ms, max %d ms%n",
+        System.out.printf(
+                "cluster: %d starts over 3 instances, lateness after slot p50 %d ms, max %d ms%n",
                 starts.size(), sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1));
     }
 
     private static Sent ingest(ConfigurableApplicationContext instance, int[] ids, String priority) throws Exception {
         int port = ((WebServerApplicationContext) instance).getWebServer().getPort();
         String body = "{\"ids\": " + java.util.Arrays.toString(ids) + ", \"priority\": \"" + priority + "\"}";
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/ingest"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = http.send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/ingest"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         Instant answered = Instant.now();
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        UUID id = UUID.fromString(JsonMapper.shared().readTree(response.body()).get("ingestion_id").asString());
+        UUID id = UUID.fromString(JsonMapper.shared()
+                .readTree(response.body())
+                .get("ingestion_id")
+                .asString());
         return new Sent(id, ids, answered);
     }
 }

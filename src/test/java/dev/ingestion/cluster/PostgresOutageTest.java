@@ -35,7 +35,8 @@ class PostgresOutageTest {
 
     EmbeddedPostgres postgres;
     ConfigurableApplicationContext instance;
-    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    final HttpClient http =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @AfterEach
     void tearDown() throws IOException {
@@ -51,11 +52,12 @@ class PostgresOutageTest {
     void whilePostgresIsDownEverythingAnswers503AndWhenItReturnsTheInstanceRecoversLosingNothing() throws Exception {
         int pgPort = freePort();
         postgres = startPostgres(pgPort);
-        instance = new SpringApplicationBuilder(IngestionApplication.class).run(
-                "--server.port=0",
-                "--ingest.db-url=" + postgres.getJdbcUrl("postgres", "postgres"),
-                "--ingest.interval=200ms",
-                "--ingest.upstream-delay=50ms");
+        instance = new SpringApplicationBuilder(IngestionApplication.class)
+                .run(
+                        "--server.port=0",
+                        "--ingest.db-url=" + postgres.getJdbcUrl("postgres", "postgres"),
+                        "--ingest.interval=200ms",
+                        "--ingest.upstream-delay=50ms");
         String before = ingestionId(post("{\"ids\": [1, 2, 3, 4], \"priority\": \"HIGH\"}"));
         awaitCompleted(before);
 
@@ -76,18 +78,27 @@ class PostgresOutageTest {
     }
 
     private EmbeddedPostgres startPostgres(int port) throws IOException {
-        return EmbeddedPostgres.builder().setPort(port).setDataDirectory(dataDirectory)
-                .setCleanDataDirectory(false).start();
+        return EmbeddedPostgres.builder()
+                .setPort(port)
+                .setDataDirectory(dataDirectory)
+                .setCleanDataDirectory(false)
+                .start();
     }
 
     private void awaitCompleted(String id) {
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
-                .until(() -> "completed".equals(json(get("/status/" + id)).get("status").asString()));
+        await().atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> "completed"
+                        .equals(json(get("/status/" + id)).get("status").asString()));
     }
 
     private HttpResponse<String> post(String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri("/ingest")).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(uri("/ingest"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> get(String path) throws Exception {
@@ -95,7 +106,8 @@ class PostgresOutageTest {
     }
 
     private URI uri(String path) {
-        return URI.create("http://localhost:" + ((WebServerApplicationContext) instance).getWebServer().getPort() + path);
+        return URI.create("http://localhost:"
+                + ((WebServerApplicationContext) instance).getWebServer().getPort() + path);
     }
 
     private static JsonNode json(HttpResponse<String> response) {

@@ -18,11 +18,11 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.ingestion.ingest.GroupCommit;
 import dev.ingestion.ingest.Ingestions;
 import dev.ingestion.queue.Arrivals;
+import dev.ingestion.queue.Claim;
 import dev.ingestion.queue.Priority;
 import dev.ingestion.queue.RateLimit;
 import dev.ingestion.store.BatchRow;
 import dev.ingestion.store.BatchStart;
-import dev.ingestion.queue.Claim;
 import dev.ingestion.store.QueueReads;
 import dev.ingestion.store.QueueStore;
 import dev.ingestion.support.FakeClock;
@@ -96,7 +96,8 @@ abstract class DispatcherContract {
 
     String describe(Claim.Started started) {
         long second = Duration.between(T0, started.batch().startedAt()).toMillis();
-        List<Integer> ids = started.batch().pending().stream().map(item -> item.id()).toList();
+        List<Integer> ids =
+                started.batch().pending().stream().map(item -> item.id()).toList();
         return "T" + (second % 1000 == 0 ? Long.toString(second / 1000) : second + "ms") + " " + ids;
     }
 
@@ -124,8 +125,14 @@ abstract class DispatcherContract {
         ingest(Priority.LOW, 4, 4, 4);
         ingest(Priority.MEDIUM, 5, 5, 5);
         ingest(Priority.HIGH, 6, 6, 6);
-        assertThat(drain()).containsExactly("T0 [3, 3, 3]", "T5 [6, 6, 6]", "T10 [2, 2, 2]", "T15 [5, 5, 5]",
-                "T20 [1, 1, 1]", "T25 [4, 4, 4]");
+        assertThat(drain())
+                .containsExactly(
+                        "T0 [3, 3, 3]",
+                        "T5 [6, 6, 6]",
+                        "T10 [2, 2, 2]",
+                        "T15 [5, 5, 5]",
+                        "T20 [1, 1, 1]",
+                        "T25 [4, 4, 4]");
     }
 
     @Test
@@ -173,7 +180,9 @@ abstract class DispatcherContract {
         clock.set(at(1));
         fetches.get(0).succeed();
         fetches.get(2).succeed();
-        assertThat(reads.startedBatches(id)).singleElement().satisfies(row -> assertThat(row.completed()).isFalse());
+        assertThat(reads.startedBatches(id))
+                .singleElement()
+                .satisfies(row -> assertThat(row.completed()).isFalse());
         fetches.get(1).succeed();
         assertThat(reads.startedBatches(id)).singleElement().satisfies(row -> {
             assertThat(row.completed()).isTrue();
@@ -195,7 +204,9 @@ abstract class DispatcherContract {
         dispatcher = dispatcher("instance-2", afterRestart);
         clock.set(at(2));
         assertThat(store.releaseAllLeases()).isEqualTo(1);
-        assertThat(dispatcher.runOnce()).as("the rate limit holds across restarts").isEqualTo(new Claim.NotBefore(at(5), at(2)));
+        assertThat(dispatcher.runOnce())
+                .as("the rate limit holds across restarts")
+                .isEqualTo(new Claim.NotBefore(at(5), at(2)));
         assertThat(drain()).containsExactly("T5 [1, 3]", "T10 [4]", "T15 [5]");
         afterRestart.completeAll();
 
@@ -205,9 +216,12 @@ abstract class DispatcherContract {
         assertThat(batches.get(0).startedAt()).as("first start kept").isEqualTo(at(0));
         assertThat(batches.get(0).lastStartedAt()).isEqualTo(at(5));
         assertThat(reads.records(first, 0, 4)).hasSize(4);
-        assertThat(reads.starts()).extracting(BatchStart::ingestionId, BatchStart::index, BatchStart::attempt)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(first, 0, 1),
-                        org.assertj.core.groups.Tuple.tuple(first, 0, 2), org.assertj.core.groups.Tuple.tuple(first, 1, 1),
+        assertThat(reads.starts())
+                .extracting(BatchStart::ingestionId, BatchStart::index, BatchStart::attempt)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(first, 0, 1),
+                        org.assertj.core.groups.Tuple.tuple(first, 0, 2),
+                        org.assertj.core.groups.Tuple.tuple(first, 1, 1),
                         org.assertj.core.groups.Tuple.tuple(later, 0, 1));
     }
 
@@ -239,7 +253,9 @@ abstract class DispatcherContract {
         assertThat(otherUpstream.fetchedIds()).containsExactly(1, 2, 3);
         otherUpstream.completeAll();
         upstream.completeAll(); // the slow first run finishing late stores nothing twice
-        assertThat(reads.startedBatches(id)).singleElement().satisfies(row -> assertThat(row.completed()).isTrue());
+        assertThat(reads.startedBatches(id))
+                .singleElement()
+                .satisfies(row -> assertThat(row.completed()).isTrue());
         assertThat(reads.records(id, 0, 3)).hasSize(3);
     }
 
@@ -254,14 +270,24 @@ abstract class DispatcherContract {
         assertThat(dispatcher.inFlight()).isZero();
         assertThat(drain()).containsExactly("T5 [2]");
         upstream.completeAll();
-        assertThat(reads.startedBatches(id)).singleElement().satisfies(row -> assertThat(row.completed()).isTrue());
+        assertThat(reads.startedBatches(id))
+                .singleElement()
+                .satisfies(row -> assertThat(row.completed()).isTrue());
     }
 
     @Test
     void timesFromThisInstancesClockNeverComeBeforeTheStartTheDecidingClockWrote() {
         FakeClock database = new FakeClock(at(10)); // this instance's clock is 10 s behind the database's
-        dispatcher = new Dispatcher(store, upstream, clock, database, new RateLimit(INTERVAL), LEASE, "instance-1",
-                Runnable::run, DispatchEvents.NONE);
+        dispatcher = new Dispatcher(
+                store,
+                upstream,
+                clock,
+                database,
+                new RateLimit(INTERVAL),
+                LEASE,
+                "instance-1",
+                Runnable::run,
+                DispatchEvents.NONE);
         UUID id = ingest(Priority.MEDIUM, 1, 2, 3);
 
         assertThat(dispatcher.runOnce()).isInstanceOf(Claim.Started.class);
@@ -271,15 +297,26 @@ abstract class DispatcherContract {
         BatchRow batch = reads.startedBatches(id).get(0);
         assertThat(batch.startedAt()).isEqualTo(at(10));
         assertThat(batch.completedAt()).isEqualTo(at(10));
-        assertThat(reads.records(id, 0, 3).values()).allSatisfy(r -> assertThat(r.fetchedAt()).isEqualTo(at(10)));
-        assertThat(reads.starts()).singleElement().satisfies(s -> assertThat(s.startedAt()).isEqualTo(at(10)));
+        assertThat(reads.records(id, 0, 3).values())
+                .allSatisfy(r -> assertThat(r.fetchedAt()).isEqualTo(at(10)));
+        assertThat(reads.starts())
+                .singleElement()
+                .satisfies(s -> assertThat(s.startedAt()).isEqualTo(at(10)));
     }
 
     @Test
     void theDecidingClockAloneTimesSlots() {
         FakeClock database = new FakeClock(at(10));
-        dispatcher = new Dispatcher(store, upstream, clock, database, new RateLimit(INTERVAL), LEASE, "instance-1",
-                Runnable::run, DispatchEvents.NONE);
+        dispatcher = new Dispatcher(
+                store,
+                upstream,
+                clock,
+                database,
+                new RateLimit(INTERVAL),
+                LEASE,
+                "instance-1",
+                Runnable::run,
+                DispatchEvents.NONE);
         ingest(Priority.MEDIUM, 1, 2, 3, 4);
         dispatcher.runOnce();
 
@@ -293,7 +330,14 @@ abstract class DispatcherContract {
     @Test
     void reportsEachClaimAndHowLateAStartCameAfterTheSlotItWaitedFor() {
         List<String> reported = new ArrayList<>();
-        dispatcher = new Dispatcher(store, upstream, clock, clock, new RateLimit(INTERVAL), LEASE, "instance-1",
+        dispatcher = new Dispatcher(
+                store,
+                upstream,
+                clock,
+                clock,
+                new RateLimit(INTERVAL),
+                LEASE,
+                "instance-1",
                 Runnable::run,
                 new DispatchEvents() {
                     @Override

@@ -43,8 +43,16 @@ class DispatcherLoopTest {
         QueueStore store = new QueueStore(dataSource);
         upstream = ManualUpstream.answeringAtOnce();
         Clock clock = Clock.systemUTC();
-        loop = new DispatcherLoop(new Dispatcher(store, upstream, clock, new RateLimit(INTERVAL), Duration.ofSeconds(30),
-                "loop-test", Runnable::run), clock);
+        loop = new DispatcherLoop(
+                new Dispatcher(
+                        store,
+                        upstream,
+                        clock,
+                        new RateLimit(INTERVAL),
+                        Duration.ofSeconds(30),
+                        "loop-test",
+                        Runnable::run),
+                clock);
         commits = new GroupCommit(store);
         ingestions = new Ingestions(commits, clock, 3, loop);
         loop.start();
@@ -83,7 +91,8 @@ class DispatcherLoopTest {
     }
 
     private void awaitFetches(int count, Duration deadline) {
-        await().atMost(deadline).pollInterval(Duration.ofMillis(5))
+        await().atMost(deadline)
+                .pollInterval(Duration.ofMillis(5))
                 .untilAsserted(() -> assertThat(upstream.fetchedIds()).hasSizeGreaterThanOrEqualTo(count));
     }
 }

@@ -48,7 +48,8 @@ class FailoverIT {
     /** Room for a loaded machine: polling, renewal and claim steps, JVM pauses. */
     private static final Duration TOLERANCE = Duration.ofSeconds(3);
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @RegisterExtension
     final ServiceProcess.Children children = new ServiceProcess.Children();
@@ -87,12 +88,17 @@ class FailoverIT {
         Sent z = ingest(a, "Z", "LOW", range(301, 309));
         List<Sent> sent = List.of(x, y, z);
 
-        await("X's first batch is triggered", Duration.ofSeconds(20),
+        await(
+                "X's first batch is triggered",
+                Duration.ofSeconds(20),
                 () -> batchStatuses(a, x).get(0).equals("triggered"));
         BatchStart firstRun = reads.starts().stream()
                 .filter(s -> s.ingestionId().equals(x.id()) && s.index() == 0 && s.attempt() == 1)
-                .findFirst().orElseThrow(() -> new AssertionError("X's first batch is triggered but not in the start log"));
-        assertThat(List.of(a, b)).as("instances, one of which owns %s", firstRun).anyMatch(i -> i.owns(firstRun));
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("X's first batch is triggered but not in the start log"));
+        assertThat(List.of(a, b))
+                .as("instances, one of which owns %s", firstRun)
+                .anyMatch(i -> i.owns(firstRun));
         Instance victim = a.owns(firstRun) ? a : b;
         Instance survivor = victim == a ? b : a;
 
@@ -100,40 +106,62 @@ class FailoverIT {
         victim.service().kill();
         Instant killed = Instant.now();
         // Every batch the victim had started is interrupted: none can finish within 4 s of its start.
-        List<BatchStart> interrupted = reads.starts().stream().filter(victim::owns).toList();
-        assertThat(interrupted).as("batches started by %s, killed at %s", victim.name(), killed).contains(firstRun)
+        List<BatchStart> interrupted =
+                reads.starts().stream().filter(victim::owns).toList();
+        assertThat(interrupted)
+                .as("batches started by %s, killed at %s", victim.name(), killed)
+                .contains(firstRun)
                 .allSatisfy(s -> assertThat(s.startedAt()).isAfter(killRequested.minus(UPSTREAM_DELAY)));
 
-        await("every batch of X, Y and Z completed", Duration.ofSeconds(45), () -> {
-            assertThat(survivor.service().isAlive()).as("the survivor %s is running", survivor.name()).isTrue();
-            return sent.stream().allMatch(s -> {
-                IngestionRow row = reads.findIngestion(s.id()).orElseThrow();
-                return row.completedBatches() == row.batchCount();
-            });
-        }, () -> "start log:\n  " + reads.starts().stream().map(s -> describe(s, sent, a, b))
-                .collect(Collectors.joining("\n  ")));
+        await(
+                "every batch of X, Y and Z completed",
+                Duration.ofSeconds(45),
+                () -> {
+                    assertThat(survivor.service().isAlive())
+                            .as("the survivor %s is running", survivor.name())
+                            .isTrue();
+                    return sent.stream().allMatch(s -> {
+                        IngestionRow row = reads.findIngestion(s.id()).orElseThrow();
+                        return row.completedBatches() == row.batchCount();
+                    });
+                },
+                () -> "start log:\n  "
+                        + reads.starts().stream()
+                                .map(s -> describe(s, sent, a, b))
+                                .collect(Collectors.joining("\n  ")));
 
         List<BatchStart> starts = reads.starts();
         Map<String, BatchRow> batches = new HashMap<>();
         for (Sent s : sent) {
             reads.startedBatches(s.id()).forEach(row -> batches.put(key(s.id(), row.index()), row));
         }
-        System.out.printf("failover: %s (pid %d) killed at %s; starts:%n  %s%n", victim.name(), victim.pid(), killed,
-                starts.stream().map(s -> describe(s, sent, a, b) + " completed " + batches.get(key(s)).completedAt())
+        System.out.printf(
+                "failover: %s (pid %d) killed at %s; starts:%n  %s%n",
+                victim.name(),
+                victim.pid(),
+                killed,
+                starts.stream()
+                        .map(s -> describe(s, sent, a, b) + " completed "
+                                + batches.get(key(s)).completedAt())
                         .collect(Collectors.joining("\n  ")));
 
         // Each interrupted batch ran again, once, on the survivor, after its lease had run out,
         // and completed within lease + interval + upstream delay (+ tolerance) of the kill.
-        Instant deadline = killed.plus(LEASE).plus(INTERVAL).plus(UPSTREAM_DELAY).plus(TOLERANCE);
+        Instant deadline =
+                killed.plus(LEASE).plus(INTERVAL).plus(UPSTREAM_DELAY).plus(TOLERANCE);
         for (BatchStart before : interrupted) {
-            List<BatchStart> runs = starts.stream().filter(s -> key(s).equals(key(before))).toList();
+            List<BatchStart> runs =
+                    starts.stream().filter(s -> key(s).equals(key(before))).toList();
             assertThat(runs).as("runs of %s", describe(before, sent, a, b)).hasSize(2);
             BatchStart rerun = runs.get(1);
             assertThat(rerun.attempt()).as("attempt of the re-run").isEqualTo(2);
-            assertThat(survivor.owns(rerun)).as("%s runs on the survivor %s (pid %d)", describe(rerun, sent, a, b),
-                    survivor.name(), survivor.pid()).isTrue();
-            assertThat(rerun.startedAt()).as("re-run of a batch first started at %s, killed at %s",
-                    before.startedAt(), killRequested)
+            assertThat(survivor.owns(rerun))
+                    .as(
+                            "%s runs on the survivor %s (pid %d)",
+                            describe(rerun, sent, a, b), survivor.name(), survivor.pid())
+                    .isTrue();
+            assertThat(rerun.startedAt())
+                    .as("re-run of a batch first started at %s, killed at %s", before.startedAt(), killRequested)
                     .isAfter(killRequested)
                     .isAfterOrEqualTo(before.startedAt().plus(LEASE));
             BatchStart previous = starts.get(starts.indexOf(rerun) - 1);
@@ -141,18 +169,25 @@ class FailoverIT {
                     .as("gap between the re-run and the start before it, %s", describe(previous, sent, a, b))
                     .isGreaterThanOrEqualTo(INTERVAL);
             BatchRow row = batches.get(key(before));
-            assertThat(row.attempts()).as("attempts of %s", describe(before, sent, a, b)).isEqualTo(2);
+            assertThat(row.attempts())
+                    .as("attempts of %s", describe(before, sent, a, b))
+                    .isEqualTo(2);
             assertThat(row.startedAt()).as("started_at keeps the first start").isEqualTo(before.startedAt());
             assertThat(row.lastStartedAt()).isEqualTo(rerun.startedAt());
-            assertThat(row.completedAt()).as("completion of %s (killed at %s)", describe(before, sent, a, b), killed)
+            assertThat(row.completedAt())
+                    .as("completion of %s (killed at %s)", describe(before, sent, a, b), killed)
                     .isAfterOrEqualTo(rerun.startedAt().plus(UPSTREAM_DELAY))
                     .isBeforeOrEqualTo(deadline);
             // The re-run keeps the batch's place: once its lease is out (at the latest a lease after
             // the kill), no batch waiting behind it takes a slot before it.
             Instant due = killRequested.plus(LEASE);
-            assertThat(starts.stream().filter(s -> s.attempt() == 1 && s.startedAt().isAfter(due)
-                    && s.startedAt().isBefore(rerun.startedAt())).map(s -> describe(s, sent, a, b)))
-                    .as("first runs after the lease of %s ran out (%s) and before its re-run",
+            assertThat(starts.stream()
+                            .filter(s -> s.attempt() == 1
+                                    && s.startedAt().isAfter(due)
+                                    && s.startedAt().isBefore(rerun.startedAt()))
+                            .map(s -> describe(s, sent, a, b)))
+                    .as(
+                            "first runs after the lease of %s ran out (%s) and before its re-run",
                             describe(before, sent, a, b), due)
                     .isEmpty();
         }
@@ -160,49 +195,71 @@ class FailoverIT {
         // The survivor kept every batch it ran, though each took longer than the lease: no second runs.
         Set<String> interruptedKeys = interrupted.stream().map(FailoverIT::key).collect(Collectors.toSet());
         List<BatchStart> survivorFirstRuns = starts.stream()
-                .filter(s -> survivor.owns(s) && !interruptedKeys.contains(key(s))).toList();
-        assertThat(survivorFirstRuns).as("batches the survivor ran from the start").isNotEmpty()
+                .filter(s -> survivor.owns(s) && !interruptedKeys.contains(key(s)))
+                .toList();
+        assertThat(survivorFirstRuns)
+                .as("batches the survivor ran from the start")
+                .isNotEmpty()
                 .allSatisfy(s -> {
-                    assertThat(s.attempt()).as("attempt of %s", describe(s, sent, a, b)).isEqualTo(1);
+                    assertThat(s.attempt())
+                            .as("attempt of %s", describe(s, sent, a, b))
+                            .isEqualTo(1);
                     BatchRow row = batches.get(key(s));
-                    assertThat(row.attempts()).as("attempts of %s", describe(s, sent, a, b)).isEqualTo(1);
+                    assertThat(row.attempts())
+                            .as("attempts of %s", describe(s, sent, a, b))
+                            .isEqualTo(1);
                     assertThat(Duration.between(row.startedAt(), row.completedAt()))
-                            .as("run time of %s", describe(s, sent, a, b)).isGreaterThan(LEASE);
+                            .as("run time of %s", describe(s, sent, a, b))
+                            .isGreaterThan(LEASE);
                 });
         int batchCount = sent.stream().mapToInt(s -> s.batches()).sum();
-        assertThat(starts).as("starts: one per batch, plus one re-run per interrupted batch")
+        assertThat(starts)
+                .as("starts: one per batch, plus one re-run per interrupted batch")
                 .hasSize(batchCount + interrupted.size());
         assertThat(starts).as("owners of the starts").allMatch(s -> a.owns(s) || b.owns(s));
 
         // The rate limit held across both instances and the failover.
         for (int i = 1; i < starts.size(); i++) {
-            assertThat(Duration.between(starts.get(i - 1).startedAt(), starts.get(i).startedAt()))
-                    .as("gap between %s and %s", describe(starts.get(i - 1), sent, a, b),
-                            describe(starts.get(i), sent, a, b))
+            assertThat(Duration.between(
+                            starts.get(i - 1).startedAt(), starts.get(i).startedAt()))
+                    .as(
+                            "gap between %s and %s",
+                            describe(starts.get(i - 1), sent, a, b), describe(starts.get(i), sent, a, b))
                     .isGreaterThanOrEqualTo(INTERVAL);
         }
         // First runs went in the spec's order: X's batches, then Y's, then Z's.
-        assertThat(starts.stream().filter(s -> s.attempt() == 1).map(s -> describe(s, sent)).toList())
+        assertThat(starts.stream()
+                        .filter(s -> s.attempt() == 1)
+                        .map(s -> describe(s, sent))
+                        .toList())
                 .as("first runs, in the order of the start log")
                 .containsExactly("X0", "X1", "Y0", "Z0", "Z1", "Z2");
 
         // Nothing accepted was lost: the survivor answers for every ingestion, every id has its record.
         for (Sent s : sent) {
             JsonNode status = json(get(survivor, "/status/" + s.id()));
-            assertThat(status.get("status").asString()).as("overall status of %s", s.label()).isEqualTo("completed");
-            assertThat(batchStatuses(survivor, s)).as("batch statuses of %s", s.label()).containsOnly("completed");
+            assertThat(status.get("status").asString())
+                    .as("overall status of %s", s.label())
+                    .isEqualTo("completed");
+            assertThat(batchStatuses(survivor, s))
+                    .as("batch statuses of %s", s.label())
+                    .containsOnly("completed");
 
-            FetchedRecords.assertEveryIdFetched(json(get(survivor, "/ingestions/" + s.id() + "/records?limit=1000")),
-                    s.ids(), s.label());
+            FetchedRecords.assertEveryIdFetched(
+                    json(get(survivor, "/ingestions/" + s.id() + "/records?limit=1000")), s.ids(), s.label());
         }
         // The records of an interrupted batch were fetched by its re-run.
         for (BatchStart before : interrupted) {
             BatchRow row = batches.get(key(before));
-            assertThat(reads.records(before.ingestionId(), before.index() * 3, before.index() * 3 + 3).values())
-                    .as("records of %s", describe(before, sent, a, b)).isNotEmpty()
+            assertThat(reads.records(before.ingestionId(), before.index() * 3, before.index() * 3 + 3)
+                            .values())
+                    .as("records of %s", describe(before, sent, a, b))
+                    .isNotEmpty()
                     .allSatisfy(r -> assertThat(r.fetchedAt()).isAfterOrEqualTo(row.lastStartedAt()));
         }
-        assertThat(survivor.service().healthStatus()).as("/health of the survivor").isEqualTo(200);
+        assertThat(survivor.service().healthStatus())
+                .as("/health of the survivor")
+                .isEqualTo(200);
     }
 
     // ---- instances ------------------------------------------------------------------------
@@ -230,7 +287,8 @@ class FailoverIT {
     }
 
     private static Set<Long> javaChildren() {
-        return ProcessHandle.current().children()
+        return ProcessHandle.current()
+                .children()
                 .filter(p -> p.info().command().map(c -> c.endsWith("java")).orElse(false))
                 .map(ProcessHandle::pid)
                 .collect(Collectors.toCollection(HashSet::new));
@@ -241,25 +299,36 @@ class FailoverIT {
     private Sent ingest(Instance instance, String label, String priority, List<Integer> ids)
             throws IOException, InterruptedException {
         String body = "{\"ids\": " + ids + ", \"priority\": \"" + priority + "\"}";
-        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(instance.service().uri("/ingest"))
-                .timeout(Duration.ofSeconds(10))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(answer.statusCode()).as("POST /ingest %s to %s: %s", label, instance.name(), answer.body())
+        HttpResponse<String> answer = http.send(
+                HttpRequest.newBuilder(instance.service().uri("/ingest"))
+                        .timeout(Duration.ofSeconds(10))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode())
+                .as("POST /ingest %s to %s: %s", label, instance.name(), answer.body())
                 .isEqualTo(200);
         return new Sent(label, UUID.fromString(json(answer).get("ingestion_id").asString()), ids);
     }
 
     private List<String> batchStatuses(Instance instance, Sent ingestion) throws IOException, InterruptedException {
         HttpResponse<String> answer = get(instance, "/status/" + ingestion.id());
-        assertThat(answer.statusCode()).as("GET /status of %s: %s", ingestion.label(), answer.body()).isEqualTo(200);
-        return json(answer).get("batches").values().stream().map(b -> b.get("status").asString()).toList();
+        assertThat(answer.statusCode())
+                .as("GET /status of %s: %s", ingestion.label(), answer.body())
+                .isEqualTo(200);
+        return json(answer).get("batches").values().stream()
+                .map(b -> b.get("status").asString())
+                .toList();
     }
 
     private HttpResponse<String> get(Instance instance, String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(instance.service().uri(path)).timeout(Duration.ofSeconds(10)).GET()
-                .build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(instance.service().uri(path))
+                        .timeout(Duration.ofSeconds(10))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static JsonNode json(HttpResponse<String> answer) {
@@ -285,8 +354,12 @@ class FailoverIT {
 
     /** "X1" for batch 1 of X. */
     private static String describe(BatchStart start, List<Sent> sent) {
-        return sent.stream().filter(s -> s.id().equals(start.ingestionId())).map(Sent::label).findFirst()
-                .orElse(start.ingestionId().toString()) + start.index();
+        return sent.stream()
+                        .filter(s -> s.id().equals(start.ingestionId()))
+                        .map(Sent::label)
+                        .findFirst()
+                        .orElse(start.ingestionId().toString())
+                + start.index();
     }
 
     /** "X1 attempt 2 at ... by B". */

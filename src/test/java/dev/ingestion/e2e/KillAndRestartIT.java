@@ -36,7 +36,8 @@ class KillAndRestartIT {
     /** Timestamps in /status have millisecond precision; a slot of 1 s may show as 999 ms. */
     private static final Duration ONE_SLOT = Duration.ofMillis(950);
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @RegisterExtension
     final ServiceProcess.Children children = new ServiceProcess.Children();
@@ -46,8 +47,8 @@ class KillAndRestartIT {
 
     @Test
     void anAcknowledgedIngestionSurvivesKillNineAndFinishesInOrderAfterRestart() throws Exception {
-        Map<String, String> env = ServiceProcess.Children.env(folder,
-                "INGEST_INTERVAL", "1s", "INGEST_UPSTREAM_DELAY", "3s");
+        Map<String, String> env =
+                ServiceProcess.Children.env(folder, "INGEST_INTERVAL", "1s", "INGEST_UPSTREAM_DELAY", "3s");
         ServiceProcess first = children.start("first", folder, env);
 
         // Creation order A, B, C; priority order C (HIGH), A (MEDIUM), B (LOW).
@@ -60,7 +61,8 @@ class KillAndRestartIT {
         Map<String, Batch> triggeredBeforeKill = new HashMap<>();
         await("some batch is triggered", Duration.ofSeconds(20), () -> {
             for (Sent ingestion : sent) {
-                statusOf(first, ingestion).stream().filter(b -> b.status().equals("triggered"))
+                statusOf(first, ingestion).stream()
+                        .filter(b -> b.status().equals("triggered"))
                         .forEach(b -> triggeredBeforeKill.put(b.batchId(), b));
             }
             return !triggeredBeforeKill.isEmpty();
@@ -72,46 +74,68 @@ class KillAndRestartIT {
 
         for (Sent ingestion : sent) {
             HttpResponse<String> status = get(second, "/status/" + ingestion.id());
-            assertThat(status.statusCode()).as("ingestion %s after the restart", ingestion.label()).isEqualTo(200);
+            assertThat(status.statusCode())
+                    .as("ingestion %s after the restart", ingestion.label())
+                    .isEqualTo(200);
         }
         Map<String, Batch> afterRestart = batchesById(second, sent);
         assertThat(afterRestart).as("every batch of the three ingestions").hasSize(5);
         triggeredBeforeKill.values().forEach(before -> {
             Batch after = afterRestart.get(before.batchId());
-            assertThat(after.status()).as("batch %s, triggered when killed", before).isIn("triggered", "completed");
-            assertThat(after.startedAt()).as("started_at of batch %s (its first start)", before)
+            assertThat(after.status())
+                    .as("batch %s, triggered when killed", before)
+                    .isIn("triggered", "completed");
+            assertThat(after.startedAt())
+                    .as("started_at of batch %s (its first start)", before)
                     .isEqualTo(before.startedAt());
         });
 
-        await("every batch completed", Duration.ofSeconds(60),
-                () -> batchesById(second, sent).values().stream().allMatch(b -> b.status().equals("completed")));
+        await(
+                "every batch completed",
+                Duration.ofSeconds(60),
+                () -> batchesById(second, sent).values().stream()
+                        .allMatch(b -> b.status().equals("completed")));
         List<Batch> done = new ArrayList<>(batchesById(second, sent).values());
-        System.out.printf("killed at %s; seen triggered before: %s; batches at the end:%n  %s%n", killed,
-                triggeredBeforeKill.values(), done.stream().sorted(Batch.SPEC_ORDER).map(Batch::toString)
-                        .collect(Collectors.joining("\n  ")));
+        System.out.printf(
+                "killed at %s; seen triggered before: %s; batches at the end:%n  %s%n",
+                killed,
+                triggeredBeforeKill.values(),
+                done.stream().sorted(Batch.SPEC_ORDER).map(Batch::toString).collect(Collectors.joining("\n  ")));
         for (Sent ingestion : sent) {
             JsonNode status = json(get(second, "/status/" + ingestion.id()));
-            assertThat(status.get("status").asString()).as("overall status of %s", ingestion.label())
+            assertThat(status.get("status").asString())
+                    .as("overall status of %s", ingestion.label())
                     .isEqualTo("completed");
         }
 
         // The kill interrupted a batch: it ran again after the restart and kept its first start.
         triggeredBeforeKill.values().forEach(before -> {
-            Batch after = done.stream().filter(b -> b.batchId().equals(before.batchId())).findFirst().orElseThrow();
+            Batch after = done.stream()
+                    .filter(b -> b.batchId().equals(before.batchId()))
+                    .findFirst()
+                    .orElseThrow();
             assertThat(after.startedAt()).as("started_at of %s", before).isEqualTo(before.startedAt());
         });
         List<Batch> interrupted = done.stream()
-                .filter(b -> b.startedAt().isBefore(killed) && b.completedAt().isAfter(killed)).toList();
-        assertThat(interrupted).as("batches started before the kill and completed after it (seen triggered: %s)",
-                triggeredBeforeKill.values()).isNotEmpty();
+                .filter(b -> b.startedAt().isBefore(killed) && b.completedAt().isAfter(killed))
+                .toList();
+        assertThat(interrupted)
+                .as(
+                        "batches started before the kill and completed after it (seen triggered: %s)",
+                        triggeredBeforeKill.values())
+                .isNotEmpty();
 
         // What was left after the kill ran in the spec's order: priority, then creation, then batch index;
         // a re-run takes its place in that order and a slot of its own.
         // A batch takes the same 3 s whenever it starts, so completions keep the order of starts.
-        List<Batch> leftOver = done.stream().filter(b -> b.completedAt().isAfter(killed))
-                .sorted(Batch.SPEC_ORDER).toList();
-        assertThat(done.stream().filter(b -> b.completedAt().isAfter(killed))
-                .sorted(Comparator.comparing(Batch::completedAt)).toList())
+        List<Batch> leftOver = done.stream()
+                .filter(b -> b.completedAt().isAfter(killed))
+                .sorted(Batch.SPEC_ORDER)
+                .toList();
+        assertThat(done.stream()
+                        .filter(b -> b.completedAt().isAfter(killed))
+                        .sorted(Comparator.comparing(Batch::completedAt))
+                        .toList())
                 .as("batches completed after the restart, by completion time (expected: the spec's order)")
                 .containsExactlyElementsOf(leftOver);
         assertSlots(leftOver, killed);
@@ -119,7 +143,8 @@ class KillAndRestartIT {
         // Every id was fetched and its record stored, in request order.
         for (Sent ingestion : sent) {
             FetchedRecords.assertEveryIdFetched(
-                    json(get(second, "/ingestions/" + ingestion.id() + "/records?limit=1000")), ingestion.ids(),
+                    json(get(second, "/ingestions/" + ingestion.id() + "/records?limit=1000")),
+                    ingestion.ids(),
                     ingestion.label());
         }
     }
@@ -135,23 +160,26 @@ class KillAndRestartIT {
         String[] priorities = {"HIGH", "MEDIUM", "LOW"};
         List<Thread> senders = new ArrayList<>();
         for (int t = 0; t < 4; t++) {
-            Thread sender = new Thread(() -> {
-                while (sending.get()) {
-                    int from = nextId.getAndAdd(4);
-                    List<Integer> ids = range(from, from + 3);
-                    String priority = priorities[from / 4 % 3];
-                    try {
-                        HttpResponse<String> answer = post(first, ids, priority);
-                        if (answer.statusCode() == 200) {
-                            acknowledged.put(json(answer).get("ingestion_id").asString(), ids);
+            Thread sender = new Thread(
+                    () -> {
+                        while (sending.get()) {
+                            int from = nextId.getAndAdd(4);
+                            List<Integer> ids = range(from, from + 3);
+                            String priority = priorities[from / 4 % 3];
+                            try {
+                                HttpResponse<String> answer = post(first, ids, priority);
+                                if (answer.statusCode() == 200) {
+                                    acknowledged.put(
+                                            json(answer).get("ingestion_id").asString(), ids);
+                                }
+                            } catch (IOException e) {
+                                // the process died under this request: it was never acknowledged
+                            } catch (InterruptedException e) {
+                                return;
+                            }
                         }
-                    } catch (IOException e) {
-                        // the process died under this request: it was never acknowledged
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "sender-" + t);
+                    },
+                    "sender-" + t);
             sender.setDaemon(true);
             sender.start();
             senders.add(sender);
@@ -171,17 +199,21 @@ class KillAndRestartIT {
         for (Map.Entry<String, List<Integer>> ingestion : acknowledged.entrySet()) {
             HttpResponse<String> answer = get(second, "/status/" + ingestion.getKey());
             if (answer.statusCode() != 200) {
-                lost.add(ingestion.getKey() + " " + ingestion.getValue() + ": " + answer.statusCode() + " " + answer.body());
+                lost.add(ingestion.getKey() + " " + ingestion.getValue() + ": " + answer.statusCode() + " "
+                        + answer.body());
                 continue;
             }
             JsonNode status = json(answer);
             assertThat(status.get("ingestion_id").asString()).isEqualTo(ingestion.getKey());
             assertThat(status.get("batches").values().stream()
-                    .flatMap(batch -> batch.get("ids").values().stream().map(JsonNode::asInt)).toList())
+                            .flatMap(batch -> batch.get("ids").values().stream().map(JsonNode::asInt))
+                            .toList())
                     .as("ids of acknowledged ingestion %s", ingestion.getKey())
                     .containsExactlyElementsOf(ingestion.getValue());
         }
-        assertThat(lost).as("acknowledged ingestions missing after the restart, of %d", acknowledged.size()).isEmpty();
+        assertThat(lost)
+                .as("acknowledged ingestions missing after the restart, of %d", acknowledged.size())
+                .isEmpty();
     }
 
     @Test
@@ -192,7 +224,10 @@ class KillAndRestartIT {
         ServiceProcess second = children.launch("second", folder, env);
         Integer exitCode = second.awaitExit(ServiceProcess.START_DEADLINE);
 
-        assertThat(exitCode).as("exit code of the second process (null: still running)").isNotNull().isNotZero();
+        assertThat(exitCode)
+                .as("exit code of the second process (null: still running)")
+                .isNotNull()
+                .isNotZero();
         assertThat(second.output()).contains("already in use by another process");
         assertThat(first.healthStatus()).as("/health of the first process").isEqualTo(200);
     }
@@ -215,8 +250,9 @@ class KillAndRestartIT {
             }
             Duration slots = ONE_SLOT.multipliedBy(position - lastKnownPosition);
             assertThat(Duration.between(lastKnown, batch.startedAt()))
-                    .as("start of %s, %d position(s) after the start at %s", batch, position - lastKnownPosition,
-                            lastKnown)
+                    .as(
+                            "start of %s, %d position(s) after the start at %s",
+                            batch, position - lastKnownPosition, lastKnown)
                     .isGreaterThanOrEqualTo(slots);
             lastKnown = batch.startedAt();
             lastKnownPosition = position;
@@ -228,41 +264,63 @@ class KillAndRestartIT {
     private Sent ingest(ServiceProcess service, String label, String priority, int creationOrder, List<Integer> ids)
             throws IOException, InterruptedException {
         HttpResponse<String> answer = post(service, ids, priority);
-        assertThat(answer.statusCode()).as("POST /ingest %s: %s", label, answer.body()).isEqualTo(200);
+        assertThat(answer.statusCode())
+                .as("POST /ingest %s: %s", label, answer.body())
+                .isEqualTo(200);
         return new Sent(label, json(answer).get("ingestion_id").asString(), priority, creationOrder, ids);
     }
 
     private HttpResponse<String> post(ServiceProcess service, List<Integer> ids, String priority)
             throws IOException, InterruptedException {
         String body = "{\"ids\": " + ids + ", \"priority\": \"" + priority + "\"}";
-        return http.send(HttpRequest.newBuilder(service.uri("/ingest"))
-                .timeout(Duration.ofSeconds(10))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(service.uri("/ingest"))
+                        .timeout(Duration.ofSeconds(10))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> get(ServiceProcess service, String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(service.uri(path)).timeout(Duration.ofSeconds(10)).GET().build(),
+        return http.send(
+                HttpRequest.newBuilder(service.uri(path))
+                        .timeout(Duration.ofSeconds(10))
+                        .GET()
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     private List<Batch> statusOf(ServiceProcess service, Sent ingestion) throws IOException, InterruptedException {
         HttpResponse<String> answer = get(service, "/status/" + ingestion.id());
-        assertThat(answer.statusCode()).as("GET /status of %s: %s", ingestion.label(), answer.body()).isEqualTo(200);
+        assertThat(answer.statusCode())
+                .as("GET /status of %s: %s", ingestion.label(), answer.body())
+                .isEqualTo(200);
         List<JsonNode> batches = new ArrayList<>(json(answer).get("batches").values());
         List<Batch> result = new ArrayList<>();
         int from = 0;
         for (int index = 0; index < batches.size(); index++) {
             JsonNode batch = batches.get(index);
-            List<Integer> ids = batch.get("ids").values().stream().map(JsonNode::asInt).toList();
-            assertThat(ids).as("ids of batch %d of %s", index, ingestion.label())
-                    .isEqualTo(ingestion.ids().subList(from, Math.min(from + 3, ingestion.ids().size())));
+            List<Integer> ids =
+                    batch.get("ids").values().stream().map(JsonNode::asInt).toList();
+            assertThat(ids)
+                    .as("ids of batch %d of %s", index, ingestion.label())
+                    .isEqualTo(ingestion
+                            .ids()
+                            .subList(from, Math.min(from + 3, ingestion.ids().size())));
             from += ids.size();
-            result.add(new Batch(ingestion, index, batch.get("batch_id").asString(), ids, batch.get("status").asString(),
-                    instant(batch.get("started_at")), instant(batch.get("completed_at"))));
+            result.add(new Batch(
+                    ingestion,
+                    index,
+                    batch.get("batch_id").asString(),
+                    ids,
+                    batch.get("status").asString(),
+                    instant(batch.get("started_at")),
+                    instant(batch.get("completed_at"))));
         }
-        assertThat(from).as("ids in the batches of %s", ingestion.label()).isEqualTo(ingestion.ids().size());
+        assertThat(from)
+                .as("ids in the batches of %s", ingestion.label())
+                .isEqualTo(ingestion.ids().size());
         return result;
     }
 
@@ -313,11 +371,18 @@ class KillAndRestartIT {
         }
     }
 
-    private record Batch(Sent ingestion, int index, String batchId, List<Integer> ids, String status,
-            Instant startedAt, Instant completedAt) {
+    private record Batch(
+            Sent ingestion,
+            int index,
+            String batchId,
+            List<Integer> ids,
+            String status,
+            Instant startedAt,
+            Instant completedAt) {
 
         /** Priority, then the earlier ingestion, then batch order: the order of starts in the spec. */
-        static final Comparator<Batch> SPEC_ORDER = Comparator.<Batch>comparingInt(b -> b.ingestion().priorityRank())
+        static final Comparator<Batch> SPEC_ORDER = Comparator.<Batch>comparingInt(
+                        b -> b.ingestion().priorityRank())
                 .thenComparingInt(b -> b.ingestion().creationOrder())
                 .thenComparingInt(Batch::index);
 

@@ -33,7 +33,8 @@ final class ServiceProcess {
     /** Start-up takes 5-15 s on a small machine; leave room for a loaded one. */
     static final Duration START_DEADLINE = Duration.ofSeconds(60);
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final String name;
     private final int port;
@@ -88,15 +89,20 @@ final class ServiceProcess {
             }
             pause(Duration.ofMillis(200));
         }
-        throw new AssertionError(name + " did not answer /health with 200 within " + START_DEADLINE
-                + "; its output:\n" + output());
+        throw new AssertionError(
+                name + " did not answer /health with 200 within " + START_DEADLINE + "; its output:\n" + output());
     }
 
     /** The status of {@code GET /health}, or -1 when nothing answers. */
     int healthStatus() {
         try {
-            return HTTP.send(HttpRequest.newBuilder(uri("/health")).timeout(Duration.ofSeconds(2)).GET().build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
+            return HTTP.send(
+                            HttpRequest.newBuilder(uri("/health"))
+                                    .timeout(Duration.ofSeconds(2))
+                                    .GET()
+                                    .build(),
+                            HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
         } catch (IOException e) {
             return -1;
         } catch (InterruptedException e) {
@@ -203,7 +209,8 @@ final class ServiceProcess {
             }
             synchronized (started) {
                 for (ServiceProcess child : started) {
-                    System.err.printf("%n===== output of %s (port %d, %s) =====%n%s%n===== end of %s =====%n",
+                    System.err.printf(
+                            "%n===== output of %s (port %d, %s) =====%n%s%n===== end of %s =====%n",
                             child.name, child.port, child.isAlive() ? "running" : "ended", child.output(), child.name);
                 }
             }

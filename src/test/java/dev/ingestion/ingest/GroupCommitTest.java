@@ -21,7 +21,12 @@ import dev.ingestion.store.NewIngestion;
 class GroupCommitTest {
 
     static NewIngestion ingestion(int ids) {
-        return new NewIngestion(UUID.randomUUID(), Priority.MEDIUM, 3, IntStream.rangeClosed(1, ids).toArray(), Instant.EPOCH);
+        return new NewIngestion(
+                UUID.randomUUID(),
+                Priority.MEDIUM,
+                3,
+                IntStream.rangeClosed(1, ids).toArray(),
+                Instant.EPOCH);
     }
 
     @Test
@@ -38,7 +43,8 @@ class GroupCommitTest {
         })) {
             CompletableFuture<Void> first = CompletableFuture.runAsync(() -> groupCommit.write(ingestion(1)));
             await(firstCommitStarted);
-            List<NewIngestion> waiting = IntStream.range(0, 5).mapToObj(i -> ingestion(1)).toList();
+            List<NewIngestion> waiting =
+                    IntStream.range(0, 5).mapToObj(i -> ingestion(1)).toList();
             List<CompletableFuture<Void>> writes = new ArrayList<>();
             for (NewIngestion each : waiting) {
                 writes.add(CompletableFuture.runAsync(() -> groupCommit.write(each)));
@@ -98,8 +104,10 @@ class GroupCommitTest {
     }
 
     private static void awaitQueued(GroupCommit groupCommit, int count) {
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
-                .pollInterval(java.time.Duration.ofMillis(1)).until(() -> groupCommit.queued() == count);
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(5))
+                .pollInterval(java.time.Duration.ofMillis(1))
+                .until(() -> groupCommit.queued() == count);
     }
 
     private static void await(CountDownLatch latch) {

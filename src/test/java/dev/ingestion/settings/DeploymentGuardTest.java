@@ -38,8 +38,11 @@ class DeploymentGuardTest {
     }
 
     void record(String name, String value) {
-        JdbcClient.create(dataSource).sql("INSERT INTO deployment_setting (name, setting_value) VALUES (:name, :value)")
-                .param("name", name).param("value", value).update();
+        JdbcClient.create(dataSource)
+                .sql("INSERT INTO deployment_setting (name, setting_value) VALUES (:name, :value)")
+                .param("name", name)
+                .param("value", value)
+                .update();
     }
 
     @Test
@@ -69,7 +72,8 @@ class DeploymentGuardTest {
         for (String adopt : new String[] {"false", "true"}) {
             Throwable refused = catchThrowable(
                     () -> new DeploymentGuard(store, IngestSettingsTest.bind(Map.of("ingest.adopt-settings", adopt))));
-            assertThat(refused).isInstanceOf(DeploymentSettingsMismatch.class)
+            assertThat(refused)
+                    .isInstanceOf(DeploymentSettingsMismatch.class)
                     .hasMessage("This store is in use by a newer version of the service (scheduling protocol 2, "
                             + "settings [batch_size, interval, protocol]); this instance speaks protocol 1 and knows the "
                             + "settings [batch_size, interval, protocol].");
@@ -86,7 +90,8 @@ class DeploymentGuardTest {
 
         Throwable refused = catchThrowable(() -> new DeploymentGuard(store, IngestSettingsTest.bind(Map.of())));
 
-        assertThat(refused).isInstanceOf(DeploymentSettingsMismatch.class)
+        assertThat(refused)
+                .isInstanceOf(DeploymentSettingsMismatch.class)
                 .hasMessageContaining("settings [batch_size, interval, packing, protocol]");
     }
 }

@@ -29,11 +29,30 @@ class IngestSettingsTest {
 
     static IngestSettings bind(Map<String, String> overrides) {
         Map<String, String> properties = new HashMap<>(Map.of(
-                "ingest.interval", "5s", "ingest.batch-size", "3", "ingest.upstream-delay", "1s",
-                "ingest.max-ids", "1000000", "ingest.max-body", "32MB", "ingest.db-url", "jdbc:h2:file:./data/ingest",
-                "ingest.db-user", "", "ingest.db-password", "", "ingest.lease", "30s", "ingest.adopt-settings", "false"));
+                "ingest.interval",
+                "5s",
+                "ingest.batch-size",
+                "3",
+                "ingest.upstream-delay",
+                "1s",
+                "ingest.max-ids",
+                "1000000",
+                "ingest.max-body",
+                "32MB",
+                "ingest.db-url",
+                "jdbc:h2:file:./data/ingest",
+                "ingest.db-user",
+                "",
+                "ingest.db-password",
+                "",
+                "ingest.lease",
+                "30s",
+                "ingest.adopt-settings",
+                "false"));
         properties.putAll(overrides);
-        return new Binder(new MapConfigurationPropertySource(properties)).bind("ingest", IngestSettings.class).get();
+        return new Binder(new MapConfigurationPropertySource(properties))
+                .bind("ingest", IngestSettings.class)
+                .get();
     }
 
     @ParameterizedTest(name = "INGEST_INTERVAL={0} means {1}")
@@ -62,7 +81,8 @@ class IngestSettingsTest {
             new DeploymentGuard(store, bind(Map.of()));
             new DeploymentGuard(store, bind(Map.of("ingest.interval", "5")));
 
-            Throwable refused = catchThrowable(() -> new DeploymentGuard(store, bind(Map.of("ingest.batch-size", "4"))));
+            Throwable refused =
+                    catchThrowable(() -> new DeploymentGuard(store, bind(Map.of("ingest.batch-size", "4"))));
             assertThat(refused)
                     .isInstanceOf(DeploymentSettingsMismatch.class)
                     .hasMessage("This store is in use with interval PT5S and batch size 3, but this instance was "

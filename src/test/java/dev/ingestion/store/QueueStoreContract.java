@@ -84,7 +84,8 @@ abstract class QueueStoreContract {
         assertThat(row.priority()).isEqualTo(LOW);
         assertThat(row.createdAt()).isEqualTo(T0);
         assertThat(chunkRows(id)).isEqualTo(3);
-        assertThat(idsOf(row)).containsExactlyElementsOf(IntStream.of(ids).boxed().toList());
+        assertThat(idsOf(row))
+                .containsExactlyElementsOf(IntStream.of(ids).boxed().toList());
     }
 
     @Test
@@ -93,8 +94,8 @@ abstract class QueueStoreContract {
 
         assertThat(chunkRows(id)).isZero();
         assertThat(idsOf(reads.findIngestion(id).orElseThrow())).containsExactly(7, 8, 9, 10);
-        assertThat(claimAt(T0).pending()).containsExactly(
-                new ClaimedBatch.Item(0, 7), new ClaimedBatch.Item(1, 8), new ClaimedBatch.Item(2, 9));
+        assertThat(claimAt(T0).pending())
+                .containsExactly(new ClaimedBatch.Item(0, 7), new ClaimedBatch.Item(1, 8), new ClaimedBatch.Item(2, 9));
     }
 
     @Test
@@ -107,7 +108,9 @@ abstract class QueueStoreContract {
                 VALUES (:id, 2, 3, 1023, 4, 2, TRUE, :createdAt, 0)
                 """).param("id", id).param("createdAt", Sql.ts(T0)).update();
         jdbc.sql("INSERT INTO ingestion_chunk (ingestion_id, chunk_no, ids) VALUES (:id, 0, :ids)")
-                .param("id", id).param("ids", IdCodec.encode(new int[] {7, 8, 9, 10}, 0, 4)).update();
+                .param("id", id)
+                .param("ids", IdCodec.encode(new int[] {7, 8, 9, 10}, 0, 4))
+                .update();
 
         assertThat(idsOf(reads.findIngestion(id).orElseThrow())).containsExactly(7, 8, 9, 10);
         claimAt(T0);
@@ -116,13 +119,17 @@ abstract class QueueStoreContract {
 
     private List<Integer> idsOf(IngestionRow row) {
         List<Integer> read = new ArrayList<>();
-        reads.forEachBatch(row, (index, ids, from, to) -> IntStream.range(from, to).forEach(i -> read.add(ids[i])));
+        reads.forEachBatch(
+                row, (index, ids, from, to) -> IntStream.range(from, to).forEach(i -> read.add(ids[i])));
         return read;
     }
 
     private int chunkRows(UUID id) {
-        return JdbcClient.create(dataSource).sql("SELECT COUNT(*) FROM ingestion_chunk WHERE ingestion_id = :id")
-                .param("id", id).query(Integer.class).single();
+        return JdbcClient.create(dataSource)
+                .sql("SELECT COUNT(*) FROM ingestion_chunk WHERE ingestion_id = :id")
+                .param("id", id)
+                .query(Integer.class)
+                .single();
     }
 
     @Test
@@ -141,7 +148,8 @@ abstract class QueueStoreContract {
     void ingestionsTakeIncreasingSequenceNumbersWhicheverConnectionStoresThem() throws SQLException {
         // Like instances sharing a database: a sequence that reserves numbers per session would
         // give the third ingestion a smaller number than the second.
-        try (Connection a = dataSource.getConnection(); Connection b = dataSource.getConnection()) {
+        try (Connection a = dataSource.getConnection();
+                Connection b = dataSource.getConnection()) {
             QueueStore onA = new QueueStore(new SingleConnectionDataSource(a, true));
             QueueStore onB = new QueueStore(new SingleConnectionDataSource(b, true));
             List<Long> seqs = new ArrayList<>();
@@ -162,11 +170,13 @@ abstract class QueueStoreContract {
         List<String> order = new ArrayList<>();
         for (int slot = 0; slot < 4; slot++) {
             ClaimedBatch batch = claimAt(T0.plus(INTERVAL.multipliedBy(slot)));
-            order.add((batch.ingestionId().equals(low) ? "low" : batch.ingestionId().equals(medium) ? "medium" : "high")
-                    + "#" + batch.index());
+            order.add((batch.ingestionId().equals(low)
+                            ? "low"
+                            : batch.ingestionId().equals(medium) ? "medium" : "high") + "#" + batch.index());
         }
         assertThat(order).containsExactly("high#0", "medium#0", "medium#1", "low#0");
-        assertThat(store.claim(() -> T0.plus(INTERVAL.multipliedBy(4)), RATE, "owner", LEASE)).isEqualTo(new Claim.Idle());
+        assertThat(store.claim(() -> T0.plus(INTERVAL.multipliedBy(4)), RATE, "owner", LEASE))
+                .isEqualTo(new Claim.Idle());
     }
 
     @Test
@@ -176,7 +186,9 @@ abstract class QueueStoreContract {
         assertThat(store.claim(() -> T0.plusMillis(4_999), RATE, "owner", LEASE))
                 .isEqualTo(new Claim.NotBefore(T0.plusSeconds(5), T0.plusMillis(4_999)));
         assertThat(reads.lastStart()).isEqualTo(T0);
-        assertThat(claimAt(T0.plusSeconds(5)).pending()).extracting(ClaimedBatch.Item::id).containsExactly(4);
+        assertThat(claimAt(T0.plusSeconds(5)).pending())
+                .extracting(ClaimedBatch.Item::id)
+                .containsExactly(4);
         assertThat(reads.lastStart()).isEqualTo(T0.plusSeconds(5));
     }
 
@@ -214,7 +226,8 @@ abstract class QueueStoreContract {
         UUID id = insert(MEDIUM, 5, 5, 6);
         claimAt(T0);
         assertThat(store.saveRecord(id, 0, 0, "{\"id\":5}", T0.plusSeconds(1))).isFalse();
-        assertThat(store.saveRecord(id, 0, 0, "{\"id\":5,\"again\":true}", T0.plusSeconds(1))).isFalse();
+        assertThat(store.saveRecord(id, 0, 0, "{\"id\":5,\"again\":true}", T0.plusSeconds(1)))
+                .isFalse();
         assertThat(store.saveRecord(id, 0, 1, "{\"id\":5}", T0.plusSeconds(1))).isFalse();
         assertThat(store.saveRecord(id, 0, 2, "{\"id\":6}", T0.plusSeconds(2))).isTrue();
 
@@ -249,13 +262,14 @@ abstract class QueueStoreContract {
         Claim takeover = store.claim(() -> T0.plusSeconds(31), RATE, "b", LEASE);
         assertThat(takeover).isInstanceOf(Claim.Started.class);
         assertThat(store.renewLease(((Claim.Started) takeover).batch().ingestionId(), 0, "a", T0.plusSeconds(90)))
-                .as("the old owner cannot take its lease back").isFalse();
+                .as("the old owner cannot take its lease back")
+                .isFalse();
     }
 
     @Test
     void batchesAheadCountsWaitingBatchesOfEarlierOrHigherIngestions() {
-        UUID high = insert(HIGH, 1, 2, 3, 4);          // 2 batches
-        UUID mediumFirst = insert(MEDIUM, 1, 2, 3);    // 1 batch
+        UUID high = insert(HIGH, 1, 2, 3, 4); // 2 batches
+        UUID mediumFirst = insert(MEDIUM, 1, 2, 3); // 1 batch
         UUID mediumSecond = insert(MEDIUM, 1, 2, 3, 4, 5, 6, 7); // 3 batches
         UUID low = insert(LOW, 1);
 
@@ -278,8 +292,12 @@ abstract class QueueStoreContract {
         for (int round = 0; round < 6; round++) {
             List<NewIngestion> group = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
-                group.add(new NewIngestion(UUID.randomUUID(), Priority.values()[random.nextInt(3)], 3,
-                        IntStream.rangeClosed(1, 1 + random.nextInt(9)).toArray(), T0));
+                group.add(new NewIngestion(
+                        UUID.randomUUID(),
+                        Priority.values()[random.nextInt(3)],
+                        3,
+                        IntStream.rangeClosed(1, 1 + random.nextInt(9)).toArray(),
+                        T0));
             }
             if (round % 2 == 0) {
                 store.insertIngestions(group); // one commit of mixed priorities, as the group commit makes
@@ -300,7 +318,11 @@ abstract class QueueStoreContract {
             long counted = jdbc.sql("""
                     SELECT COALESCE(SUM(batch_count - next_batch), 0) FROM ingestion
                     WHERE waiting = TRUE AND (priority < :priority OR (priority = :priority AND seq < :seq))
-                    """).param("priority", row.priority().ordinal()).param("seq", row.seq()).query(Long.class).single();
+                    """)
+                    .param("priority", row.priority().ordinal())
+                    .param("seq", row.seq())
+                    .query(Long.class)
+                    .single();
             assertThat(reads.batchesAhead(row, T0)).as("ahead of %s", row).isEqualTo(counted);
         }
     }
@@ -313,9 +335,11 @@ abstract class QueueStoreContract {
     void theFirstInstanceRecordsTheDeploymentSettingsAndLaterOnesOnlyReadThem() {
         Map<String, String> first = Map.of("interval", "PT5S", "batch_size", "3");
         assertThat(settings.establish(first, false)).isEmpty();
-        assertThat(settings.establish(Map.of("interval", "PT1S", "batch_size", "3"), false)).isEqualTo(first);
+        assertThat(settings.establish(Map.of("interval", "PT1S", "batch_size", "3"), false))
+                .isEqualTo(first);
         assertThat(settings.deploymentSettings()).isEqualTo(first);
-        assertThat(settings.establish(Map.of("interval", "PT1S", "batch_size", "3"), true)).isEqualTo(first);
+        assertThat(settings.establish(Map.of("interval", "PT1S", "batch_size", "3"), true))
+                .isEqualTo(first);
         assertThat(settings.deploymentSettings()).containsEntry("interval", "PT1S");
     }
 
@@ -338,9 +362,13 @@ abstract class QueueStoreContract {
             for (Future<Map<String, String>> answer : answers) {
                 before.add(answer.get());
             }
-            assertThat(before).filteredOn(Map::isEmpty).as("exactly one instance recorded its values").hasSize(1);
-            assertThat(before).filteredOn(map -> !map.isEmpty()).allSatisfy(
-                    map -> assertThat(map).isEqualTo(settings.deploymentSettings()));
+            assertThat(before)
+                    .filteredOn(Map::isEmpty)
+                    .as("exactly one instance recorded its values")
+                    .hasSize(1);
+            assertThat(before)
+                    .filteredOn(map -> !map.isEmpty())
+                    .allSatisfy(map -> assertThat(map).isEqualTo(settings.deploymentSettings()));
         } finally {
             pool.shutdownNow();
         }

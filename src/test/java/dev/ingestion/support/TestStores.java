@@ -28,8 +28,7 @@ public final class TestStores {
     private static final AtomicInteger DATABASES = new AtomicInteger();
     private static EmbeddedPostgres postgres;
 
-    private TestStores() {
-    }
+    private TestStores() {}
 
     public static HikariDataSource h2(Path folder) {
         return migrated(Dialect.H2.connectionUrl(h2Url(folder)), "sa", "");
@@ -96,7 +95,11 @@ public final class TestStores {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
-        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration")
-                .placeholders(dialect.migrationPlaceholders()).load().migrate();
+        Flyway.configure()
+                .dataSource(dataSource)
+                .locations("classpath:db/migration")
+                .placeholders(dialect.migrationPlaceholders())
+                .load()
+                .migrate();
     }
 }
