@@ -2,8 +2,10 @@
 """The measurements of bench/run (standard library only).
 
 bench/run installs the tools, builds the jar and the test classes, starts PostgreSQL, and then
-calls this with everything it prepared. This script starts the service itself (`java -jar`, free
-port, fresh data folder) once per store, drives it with wrk and curl, reads its start log, runs
+calls this with everything it prepared. This script starts the service itself, as the README does
+(bin/ingestion-service, with the jar bench/run built; free port, fresh data folder), measures its
+start-up with and without class-data sharing, then once per store drives it with wrk and curl,
+reads its start log, runs
 the claim benchmark (dev.ingestion.bench.ClaimBench), prints one table and appends it to
 docs/BENCHMARKS.md. Every process it starts is stopped before it returns, on failure too.
 """
@@ -107,19 +109,22 @@ def http_status(url, timeout=2):
 # ---- one store --------------------------------------------------------------------------------
 
 class Service:
-    def __init__(self, args, store, env, folder, launch=None):
+    def __init__(self, args, store, env, folder, cds=True):
+        """Starts bin/ingestion-service on the jar bench/run built: the launcher's JVM options, with
+        --java-opts after them (JAVA_OPTS), and class-data sharing unless `cds` is False. The
+        launcher execs java, so the pid is the JVM's."""
         self.args, self.store, self.folder = args, store, folder
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        full_env = {k: v for k, v in os.environ.items() if not (k.startswith("INGEST_") or k == "PORT")}
+        full_env = {k: v for k, v in os.environ.items()
+                    if not (k.startswith("INGEST_") or k in ("PORT", "JAVA_OPTS"))}
         full_env.update(env)
-        full_env["PORT"] = str(self.port)
+        full_env.update({"PORT": str(self.port), "INGEST_JAR": args.jar, "JAVA_OPTS": args.java_opts,
+                         "INGEST_CDS": "on" if cds else "off"})
         self.log_path = os.path.join(args.work, f"service-{store}.log")
         self.log_file = open(self.log_path, "w")
         self.started = time.monotonic()
-        launch = launch or ["-jar", args.jar]
-        self.proc = register(subprocess.Popen([args.java, *args.java_opts.split(), *launch], cwd=folder,
-                                              env=full_env,
+        self.proc = register(subprocess.Popen([args.launcher], cwd=folder, env=full_env,
                                               stdout=self.log_file, stderr=subprocess.STDOUT,
                                               stdin=subprocess.DEVNULL), args)
 
@@ -135,6 +140,13 @@ class Service:
 
     def rss(self):
         return rss_mb(self.proc.pid)
+
+    def jvm_options(self):
+        """The JVM's options as it runs (between java and -jar), the sharing archive's path shortened."""
+        with open(f"/proc/{self.proc.pid}/cmdline", "rb") as f:
+            argv = f.read().decode().split("\0")
+        opts = argv[1:argv.index("-jar")] if "-jar" in argv else argv[1:]
+        return " ".join(re.sub(r"^(-XX:SharedArchiveFile=).*/", r"\1<jar dir>/cds/…/", o) for o in opts)
 
     def stop(self):
         stop(self.proc, grace=40)
@@ -253,11 +265,12 @@ def bench_store(args, store, env, db):
     folder = os.path.join(args.work, f"service-{store}")
     os.makedirs(folder)
     r = {"store": store}
-    log(f"{store}: java -jar, port and data folder fresh")
+    log(f"{store}: bin/ingestion-service, port and data folder fresh")
     svc = Service(args, store, env, folder)
     try:
         r["startup_s"] = svc.await_healthy()
-        log(f"{store}: healthy after {r['startup_s']:.1f} s")
+        r["jvm_options"] = svc.jvm_options()
+        log(f"{store}: healthy after {r['startup_s']:.1f} s (java {r['jvm_options']})")
         time.sleep(3)
         r["rss_idle"] = svc.rss()
         _, r["cold_post_1m_s"] = post_ids(args, svc, 1_000_000)
@@ -317,18 +330,33 @@ def bench_store(args, store, env, db):
     return r
 
 
-def cds_startup(args):
-    """Item 5: start-up of the extracted jar with its class-data sharing archive, fresh H2 folder."""
-    folder = os.path.join(args.work, "service-cds")
+def startup(args, name, cds):
+    """Seconds from launch to the first healthy /health on a fresh H2 folder; the service is stopped."""
+    folder = os.path.join(args.work, f"service-{name}")
     os.makedirs(folder)
     env = {"INGEST_DB_URL": "jdbc:h2:file:" + os.path.join(folder, "data", "ingest")}
-    svc = Service(args, "cds", env, folder, [f"-XX:SharedArchiveFile={args.cds_archive}", "-jar", args.cds_jar])
+    svc = Service(args, name, env, folder, cds=cds)
     try:
-        seconds = svc.await_healthy()
+        return svc.await_healthy()
     finally:
         svc.stop()
-    log(f"h2 with class-data sharing: healthy after {seconds:.1f} s")
-    return seconds
+
+
+def startups(args):
+    """Item 5: start-up without class-data sharing, and the first start after the build, which
+    records the archive (so that every start after it, those of the stores too, has it)."""
+    cds_dir = os.path.join(os.path.dirname(args.jar), "cds")
+    if os.path.exists(cds_dir):
+        raise RuntimeError(f"{cds_dir} exists before the first start: bench/run builds a fresh jar")
+    r = {"startup_off_s": startup(args, "no-cds", cds=False)}
+    log(f"h2, INGEST_CDS=off: healthy after {r['startup_off_s']:.1f} s")
+    r["startup_first_s"] = startup(args, "first", cds=True)
+    if not os.path.islink(os.path.join(cds_dir, "current")):
+        raise RuntimeError(f"the first start recorded no class-data sharing archive in {cds_dir}: see "
+                           + os.path.join(args.work, "service-first.log"))
+    log(f"h2, first start after the build (records the class-data sharing archive): healthy after "
+        f"{r['startup_first_s']:.1f} s")
+    return r
 
 
 def claim_bench(args):
@@ -469,10 +497,12 @@ def table(results, claims, stores):
         lambda s: f"{svc(s)['rss_1m']:,.0f} MB {verdict(svc(s)['rss_1m'] < 300)}" if svc(s) else "n/a")
     row(5, "RSS at the end (after the load and the large requests, > 2,000,000 ids waiting)", "",
         lambda s: f"{svc(s)['rss_end']:,.0f} MB" if svc(s) else "n/a")
-    row(5, "`java -jar` to the first healthy /health", "",
+    row(5, "`bin/ingestion-service` to the first healthy /health (class-data sharing, archive in place)", "",
         lambda s: f"{svc(s)['startup_s']:.1f} s" if svc(s) else "n/a")
-    row(5, "the same from the extracted jar with a class-data sharing archive (README)", "",
-        lambda s: f"{svc(s)['startup_cds_s']:.1f} s" if svc(s) and "startup_cds_s" in svc(s) else "n/a")
+    row(5, "the same with `INGEST_CDS=off` (fresh H2 folder)", "",
+        lambda s: f"{svc(s)['startup_off_s']:.1f} s" if svc(s) and "startup_off_s" in svc(s) else "n/a")
+    row(5, "the first start after a build, which records the archive (fresh H2 folder)", "",
+        lambda s: f"{svc(s)['startup_first_s']:.1f} s" if svc(s) and "startup_first_s" in svc(s) else "n/a")
     return "\n".join(rows)
 
 
@@ -515,8 +545,8 @@ def record(args, facts, text, elapsed):
         f"- machine: {facts['cores']} cores ({facts['cpu']}), {facts['memory']} memory, {facts['os']}, "
         f"kernel {facts['kernel']}, host `{facts['host']}`; load average at the start {facts['load_start']}",
         f"- {facts['java']}; {facts['postgres']}; {facts['wrk']}",
-        f"- service: `java {args.java_opts + ' ' if args.java_opts else ''}-jar`"
-        f"{'' if args.java_opts else ' with no JVM options'}, `INGEST_INTERVAL={INTERVAL_MS}ms`, "
+        f"- service: `bin/ingestion-service`{f' with `JAVA_OPTS={args.java_opts}`' if args.java_opts else ''}, "
+        f"which ran `java {facts['jvm_options']} -jar`, `INGEST_INTERVAL={INTERVAL_MS}ms`, "
         f"`INGEST_UPSTREAM_DELAY={UPSTREAM_DELAY_MS}ms`, other settings default; wrk warm-up {args.warmup} s, "
         f"each load level {args.duration} s; {args.claims} measured claims per backlog level",
         f"- `bench/run` took {elapsed / 60:.1f} min",
@@ -543,7 +573,8 @@ def main():
     p.add_argument("--jar", required=True)
     p.add_argument("--classpath", required=True)
     p.add_argument("--java", default="java")
-    p.add_argument("--java-opts", default="", help="JVM options for the service (none: plain java -jar)")
+    p.add_argument("--launcher", required=True, help="bin/ingestion-service")
+    p.add_argument("--java-opts", default="", help="JVM options for the service after the launcher's (JAVA_OPTS)")
     p.add_argument("--deadline", type=float, default=0, help="epoch seconds by which filling backlogs must stop")
     p.add_argument("--stores", default="h2,postgres")
     p.add_argument("--pg-host-port")
@@ -555,8 +586,6 @@ def main():
     p.add_argument("--claims", type=int, default=400)
     p.add_argument("--levels", default="10,10000,1000000", help="backlogs of the claim benchmark")
     p.add_argument("--record", help="append the table to this Markdown file")
-    p.add_argument("--cds-jar", help="the extracted jar, for a start-up with class-data sharing")
-    p.add_argument("--cds-archive", help="its class-data sharing archive")
     p.add_argument("--started-epoch", type=float, default=time.time(), help="when bench/run started")
     args = ARGS = p.parse_args()
     args.stores = [s for s in args.stores.split(",") if s]
@@ -568,13 +597,15 @@ def main():
     facts["load_start"] = facts["load"]
     results = {}
     try:
+        # first: the start-up figures, whose first default start records the class-data sharing
+        # archive that every later start uses (on H2 whatever the stores: they are shown in its column)
+        first = startups(args)
         if "h2" in args.stores:
             url = "jdbc:h2:file:" + os.path.join(args.work, "service-h2", "data", "ingest")
             results["h2"] = bench_store(args, "h2", {
                 "INGEST_DB_URL": url, "INGEST_INTERVAL": f"{INTERVAL_MS}ms",
                 "INGEST_UPSTREAM_DELAY": f"{UPSTREAM_DELAY_MS}ms"}, (url, "", ""))
-            if args.cds_archive:
-                results["h2"]["startup_cds_s"] = cds_startup(args)
+            results["h2"].update(first)
         if "postgres" in args.stores:
             url = f"jdbc:postgresql://{args.pg_host_port}/postgres"
             results["postgres"] = bench_store(args, "postgres", {
@@ -585,6 +616,7 @@ def main():
         claims = claim_bench(args)
     finally:
         cleanup()
+    facts["jvm_options"] = next((r["jvm_options"] for r in results.values()), "?")
     text = table(results, claims, args.stores)
     elapsed = time.time() - args.started_epoch
     print()

@@ -24,9 +24,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import dev.ingestion.support.TestStores;
 
 /**
- * The packaged service running as a child process, the way it runs in production: its own JVM,
- * its own port, configured by environment variables only. {@link #kill()} is a SIGKILL on Linux:
- * no shutdown hook, no graceful drain, exactly a {@code kill -9}.
+ * The packaged service running as a child process, the way it runs in production: started by
+ * bin/ingestion-service (its JVM options, class-data sharing), its own JVM, its own port,
+ * configured by environment variables only. {@link #kill()} is a SIGKILL on Linux: no shutdown
+ * hook, no graceful drain, exactly a {@code kill -9}.
  */
 final class ServiceProcess {
 
@@ -48,31 +49,68 @@ final class ServiceProcess {
         this.process = process;
     }
 
-    /** Launches the jar without waiting for it; see {@link #awaitHealthy()}. */
+    /**
+     * Launches the jar through the launcher, waiting only until the launcher has become the JVM
+     * (it execs java; the first launch after a build records the class-data sharing archive
+     * first), not for the service; see {@link #awaitHealthy()}.
+     */
     static ServiceProcess launch(String name, Path folder, Map<String, String> env) {
         String jar = System.getProperty("service.jar");
         if (jar == null || !Files.isRegularFile(Path.of(jar))) {
             throw new IllegalStateException("system property service.jar must name the packaged jar (run through "
                     + "maven-failsafe after package), got " + jar);
         }
+        // The working directory of the tests is the project root (Maven's basedir).
+        Path launcher = Path.of("bin", "ingestion-service").toAbsolutePath();
+        if (!Files.isExecutable(launcher)) {
+            throw new IllegalStateException("no executable launcher at " + launcher + ": run the tests from the "
+                    + "project root, as Maven does");
+        }
         int port = freePort();
         Path log = folder.resolve(name + ".log");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-jar", jar)
+        ProcessBuilder builder = new ProcessBuilder(launcher.toString())
                 .directory(folder.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
-        // Only what the test says: no INGEST_* or PORT leaking in from the environment of the build.
-        builder.environment().keySet().removeIf(key -> key.startsWith("INGEST_") || key.equals("PORT"));
-        builder.environment().putAll(env);
-        builder.environment().put("PORT", String.valueOf(port));
+        // Only what the test says: no INGEST_*, PORT or JAVA_OPTS leaking in from the environment of the build.
+        Map<String, String> environment = builder.environment();
+        environment
+                .keySet()
+                .removeIf(key -> key.startsWith("INGEST_") || key.equals("PORT") || key.equals("JAVA_OPTS"));
+        environment.put("JAVA_HOME", System.getProperty("java.home"));
+        environment.put("INGEST_JAR", jar);
+        // C1 only: a faster start, and these tests do not need the throughput.
+        environment.put("JAVA_OPTS", "-XX:TieredStopAtLevel=1");
+        // Sharing on, as in production; -Dservice.cds=off to compare.
+        environment.put("INGEST_CDS", System.getProperty("service.cds", "on"));
+        environment.putAll(env);
+        environment.put("PORT", String.valueOf(port));
         try {
             Process process = builder.start();
             // Should the test JVM end without its @AfterEach running, the child must not outlive it.
             Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
-            return new ServiceProcess(name, port, log, process);
+            ServiceProcess child = new ServiceProcess(name, port, log, process);
+            child.awaitJvm();
+            return child;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Waits until the launcher has exec'd java, so that the child is the service's JVM from here
+     * on, as with {@code java -jar} (FailoverIT finds the pid among the java children), or has
+     * exited (awaitHealthy or awaitExit tell).
+     */
+    private void awaitJvm() {
+        long deadline = System.nanoTime() + START_DEADLINE.toNanos();
+        while (process.isAlive() && !process.info().command().orElse("").endsWith("/java")) {
+            if (System.nanoTime() > deadline) {
+                process.destroyForcibly();
+                throw new AssertionError(name + ": the launcher did not start java within " + START_DEADLINE
+                        + "; its output:\n" + output());
+            }
+            pause(Duration.ofMillis(20));
         }
     }
 
