@@ -3,6 +3,7 @@ package dev.ingestion;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,11 +35,14 @@ import dev.ingestion.ingest.Ingestions;
 import dev.ingestion.queue.RateLimit;
 import dev.ingestion.settings.DeploymentGuard;
 import dev.ingestion.settings.IngestSettings;
+import dev.ingestion.settings.UpstreamSettings;
 import dev.ingestion.store.DatabaseClock;
 import dev.ingestion.store.Dialect;
 import dev.ingestion.store.QueueReads;
 import dev.ingestion.store.QueueStore;
 import dev.ingestion.store.SettingsStore;
+import dev.ingestion.upstream.HttpUpstream;
+import dev.ingestion.upstream.RetryPolicy;
 import dev.ingestion.upstream.SimulatedUpstream;
 import dev.ingestion.upstream.Upstream;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -90,7 +94,7 @@ public class IngestionApplication {
 
     @Bean
     RateLimit rateLimit(IngestSettings settings) {
-        return new RateLimit(settings.interval());
+        return new RateLimit(settings.interval(), settings.maxInterval());
     }
 
     @Bean
@@ -138,9 +142,38 @@ public class IngestionApplication {
         return Executors.newScheduledThreadPool(UPSTREAM_TIMER_THREADS, daemonThreads("upstream"));
     }
 
+    /**
+     * HTTP when INGEST_UPSTREAM_URL is set, else the simulation. The settings' toString hides the
+     * header values; an unseeded simulation logs the seed it drew, so the run can be repeated.
+     */
     @Bean
-    Upstream upstream(IngestSettings settings, ScheduledExecutorService upstreamTimer) {
-        return new SimulatedUpstream(settings.upstreamDelay(), upstreamTimer);
+    Upstream upstream(
+            IngestSettings settings, UpstreamSettings upstream, ScheduledExecutorService upstreamTimer, Clock clock) {
+        if (upstream.http()) {
+            log.info("upstream: HTTP, {}", upstream);
+            return new HttpUpstream(
+                    upstream.url(),
+                    upstream.headerMap(),
+                    upstream.timeout(),
+                    upstream.maxRecord().toBytes(),
+                    clock,
+                    upstreamTimer,
+                    null);
+        }
+        long seed = upstream.seed() != null ? upstream.seed() : new Random().nextLong();
+        if (upstream.failureRate() > 0 || upstream.throttleRate() > 0) {
+            log.info(
+                    "upstream: simulated, failure rate {}, throttle rate {}, seed {}",
+                    upstream.failureRate(),
+                    upstream.throttleRate(),
+                    seed);
+        }
+        return new SimulatedUpstream(
+                settings.upstreamDelay(),
+                upstreamTimer,
+                upstream.failureRate(),
+                upstream.throttleRate(),
+                new Random(seed));
     }
 
     @Bean(destroyMethod = "shutdown")
@@ -166,7 +199,7 @@ public class IngestionApplication {
         log.info(
                 "dispatcher {}: interval {}, batch size {}, upstream delay {}, store {}",
                 owner,
-                rateLimit.interval(),
+                rateLimit.floor(),
                 settings.batchSize(),
                 settings.upstreamDelay(),
                 settings.dbUrl());
@@ -174,6 +207,7 @@ public class IngestionApplication {
         Dispatcher dispatcher = new Dispatcher(
                 store,
                 upstream,
+                retryPolicy(settings),
                 clock,
                 decidingClock(dialect, dataSource, clock),
                 rateLimit,
@@ -183,6 +217,11 @@ public class IngestionApplication {
                 metrics);
         metrics.watch(dispatcher);
         return dispatcher;
+    }
+
+    /** The jitter of back-offs: random across instances, so their retries spread out. */
+    private static RetryPolicy retryPolicy(IngestSettings settings) {
+        return new RetryPolicy(settings.retryBackoff(), settings.maxAttempts(), new Random()::nextDouble);
     }
 
     @Bean

@@ -1,6 +1,7 @@
 package dev.ingestion.dispatch;
 
 import java.time.Duration;
+import java.time.Instant;
 
 import dev.ingestion.queue.Claim;
 
@@ -14,5 +15,12 @@ public interface DispatchEvents {
 
     default void recordStored() {}
 
+    /** Storing an attempt's outcomes failed; the batch runs again at a later slot. */
     default void batchFailed() {}
+
+    /** {@code ids} failed for a reason worth trying again; their batch runs again no sooner than {@code at}. */
+    default void retryScheduled(int ids, Instant at) {}
+
+    /** An id failed for good, for a reason of this {@code kind}. */
+    default void failedForGood(String kind) {}
 }

@@ -1,9 +1,11 @@
 package dev.ingestion.dispatch;
 
 import java.time.Duration;
+import java.time.Instant;
 
 import dev.ingestion.queue.Claim;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
@@ -16,6 +18,7 @@ public final class DispatchMetrics implements DispatchEvents {
     private final Counter reruns;
     private final Counter records;
     private final Counter failures;
+    private final Counter retries;
     private final MeterRegistry registry;
 
     public DispatchMetrics(MeterRegistry registry) {
@@ -32,11 +35,22 @@ public final class DispatchMetrics implements DispatchEvents {
         reruns = Counter.builder("ingest.batch.starts").tag("run", "again").register(registry);
         records = Counter.builder("ingest.records.stored").register(registry);
         failures = Counter.builder("ingest.batch.failures").register(registry);
+        retries = Counter.builder("ingest.ids.retries")
+                .description("ids handed back to be tried again at a later slot")
+                .register(registry);
     }
 
     /** Shows how many batches {@code dispatcher} is running. */
     public void watch(Dispatcher dispatcher) {
         registry.gauge("ingest.batches.running", dispatcher, Dispatcher::inFlight);
+        Gauge.builder(
+                        "ingest.effective.interval",
+                        dispatcher,
+                        d -> d.effectiveInterval().toNanos() / 1e9)
+                .description(
+                        "the interval between slots in force: the configured one, stretched while the upstream throttles")
+                .baseUnit("seconds")
+                .register(registry);
     }
 
     @Override
@@ -58,5 +72,19 @@ public final class DispatchMetrics implements DispatchEvents {
     @Override
     public void batchFailed() {
         failures.increment();
+    }
+
+    @Override
+    public void retryScheduled(int ids, Instant at) {
+        retries.increment(ids);
+    }
+
+    @Override
+    public void failedForGood(String kind) {
+        Counter.builder("ingest.ids.failed")
+                .description("ids that failed for good, by the kind of their last failure")
+                .tag("kind", kind)
+                .register(registry)
+                .increment();
     }
 }

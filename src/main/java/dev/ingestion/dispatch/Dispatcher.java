@@ -3,6 +3,7 @@ package dev.ingestion.dispatch;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -18,6 +19,8 @@ import dev.ingestion.queue.Claim;
 import dev.ingestion.queue.ClaimedBatch;
 import dev.ingestion.queue.RateLimit;
 import dev.ingestion.store.QueueStore;
+import dev.ingestion.upstream.Outcome;
+import dev.ingestion.upstream.RetryPolicy;
 import dev.ingestion.upstream.Upstream;
 
 /**
@@ -35,6 +38,7 @@ public final class Dispatcher {
 
     private final QueueStore store;
     private final Upstream upstream;
+    private final RetryPolicy retries;
     private final Clock clock;
     private final Clock decisions;
     private final RateLimit rateLimit;
@@ -45,10 +49,15 @@ public final class Dispatcher {
     private final DispatchEvents events;
     /** The slot the last refused claim named: a start right after it is late by the difference. */
     private volatile Instant awaitedSlot;
+    /** The interval in force as this instance last saw it, for metrics and the log. */
+    private volatile Duration effectiveInterval;
+    /** When the last claim read the deciding clock, on this JVM's monotonic clock. */
+    private volatile long decidedAtNanos;
 
-    /**
-     * @param workers runs the store writes that follow each fetch, off the upstream's threads
-     */
+    /** Failed ids run again at the next slot their batch gets, as often as it takes. */
+    private static final RetryPolicy AT_THE_NEXT_SLOT = new RetryPolicy(Duration.ZERO, Integer.MAX_VALUE, () -> 0);
+
+    /** One clock for everything, and failed ids tried again at their batch's next slot, for ever. */
     public Dispatcher(
             QueueStore store,
             Upstream upstream,
@@ -57,12 +66,18 @@ public final class Dispatcher {
             Duration lease,
             String owner,
             Executor workers) {
-        this(store, upstream, clock, clock, rateLimit, lease, owner, workers, DispatchEvents.NONE);
+        this(store, upstream, AT_THE_NEXT_SLOT, clock, clock, rateLimit, lease, owner, workers, DispatchEvents.NONE);
     }
 
+    /**
+     * @param clock this instance's: for times that decide nothing
+     * @param decisions decides slots and leases
+     * @param workers runs the store writes that follow each fetch, off the upstream's threads
+     */
     public Dispatcher(
             QueueStore store,
             Upstream upstream,
+            RetryPolicy retries,
             Clock clock,
             Clock decisions,
             RateLimit rateLimit,
@@ -73,9 +88,11 @@ public final class Dispatcher {
         this.events = events;
         this.store = store;
         this.upstream = upstream;
+        this.retries = retries;
         this.clock = clock;
         this.decisions = decisions;
         this.rateLimit = rateLimit;
+        this.effectiveInterval = rateLimit.floor();
         this.lease = lease;
         this.owner = owner;
         this.workers = workers;
@@ -83,7 +100,7 @@ public final class Dispatcher {
 
     public Claim runOnce() {
         long began = System.nanoTime();
-        Claim claim = store.claim(decisions::instant, rateLimit, owner, lease);
+        Claim claim = store.claim(this::decide, rateLimit, owner, lease);
         Duration took = Duration.ofNanos(System.nanoTime() - began);
         Duration lateness = null;
         if (claim instanceof Claim.Started started) {
@@ -99,6 +116,22 @@ public final class Dispatcher {
         return claim;
     }
 
+    private Instant decide() {
+        Instant now = decisions.instant();
+        decidedAtNanos = System.nanoTime();
+        return now;
+    }
+
+    /**
+     * How long from now until the slot a refused claim named. Counted from the moment the claim
+     * read the time, not from its return: the claim's commit can take tens of milliseconds under
+     * load on PostgreSQL (it locked the limiter row), and sleeping the whole wait after it made
+     * starts that late.
+     */
+    Duration untilSlot(Claim.NotBefore refused) {
+        return refused.untilSlot().minusNanos(System.nanoTime() - decidedAtNanos);
+    }
+
     private void launch(ClaimedBatch batch) {
         BatchKey key = new BatchKey(batch.ingestionId(), batch.index());
         log.debug(
@@ -107,31 +140,24 @@ public final class Dispatcher {
                 batch.ingestionId(),
                 batch.attempt(),
                 batch.pending().size());
-        if (batch.pending().isEmpty()) {
-            store.completeIfAllStored(batch.ingestionId(), batch.index(), timeAfter(batch));
-            return;
+        Attempt attempt = new Attempt(batch, this, store, retries, clock, owner, events);
+        List<ClaimedBatch.Item> items = batch.pending();
+        List<CompletableFuture<Outcome>> answers = items.isEmpty()
+                ? List.of()
+                : upstream.fetch(items.stream().map(ClaimedBatch.Item::id).toList());
+        CompletableFuture<?>[] fetches = new CompletableFuture<?>[items.size()];
+        for (int i = 0; i < fetches.length; i++) {
+            ClaimedBatch.Item item = items.get(i);
+            fetches[i] = answers.get(i).thenAcceptAsync(outcome -> attempt.settle(item, outcome), workers);
         }
-        CompletableFuture<?>[] fetches = batch.pending().stream()
-                .map(item -> upstream.fetch(item.id())
-                        .thenAcceptAsync(
-                                data -> {
-                                    store.saveRecord(
-                                            batch.ingestionId(),
-                                            batch.index(),
-                                            item.position(),
-                                            data,
-                                            timeAfter(batch));
-                                    events.recordStored();
-                                },
-                                workers))
-                .toArray(CompletableFuture[]::new);
-        CompletableFuture<Void> run = CompletableFuture.allOf(fetches);
+        CompletableFuture<Void> run = CompletableFuture.allOf(fetches).thenRunAsync(attempt::finish, workers);
         inFlight.put(key, run);
         run.whenComplete((done, failure) -> {
             inFlight.remove(key, run);
             if (failure != null) {
-                // The batch goes back to its place in the order and runs again at a later slot,
-                // fetching only what is still missing.
+                // Storing an outcome failed (the store is unreachable, say): the batch goes back to
+                // its place in the order and runs again at a later slot, fetching only what is
+                // still missing. Not an attempt that counts: the upstream may well have answered.
                 log.warn("batch {} of {} failed; it will run again", batch.index(), batch.ingestionId(), failure);
                 events.batchFailed();
                 store.releaseLease(batch.ingestionId(), batch.index(), owner);
@@ -140,12 +166,32 @@ public final class Dispatcher {
     }
 
     /**
-     * This instance's time, but never before the batch's start, which the deciding clock wrote: a
-     * batch must not look completed before it started when the two clocks disagree.
+     * Tells the deployment's rate limiter how the upstream took the slot of an attempt that has
+     * just ended (see {@link RateLimit}).
      */
-    private Instant timeAfter(ClaimedBatch batch) {
-        Instant now = clock.instant();
-        return now.isBefore(batch.startedAt()) ? batch.startedAt() : now;
+    void reportSlot(boolean throttled, Duration retryAfter) {
+        RateLimit.State after = store.reportSlot(decisions::instant, rateLimit, throttled, retryAfter);
+        Duration before = effectiveInterval;
+        effectiveInterval = after.interval();
+        if (!after.interval().equals(before)) {
+            if (throttled) {
+                log.warn(
+                        "the upstream throttles: the interval is now {} (configured {}){}",
+                        after.interval(),
+                        rateLimit.floor(),
+                        after.notBefore() == null ? "" : ", no slot before " + after.notBefore());
+            } else {
+                log.info(
+                        "the upstream keeps up: the interval is now {} (configured {})",
+                        after.interval(),
+                        rateLimit.floor());
+            }
+        }
+    }
+
+    /** The interval in force as this instance last saw it. */
+    public Duration effectiveInterval() {
+        return effectiveInterval;
     }
 
     /** Keeps the leases of running batches alive, so that no other instance takes them over. */

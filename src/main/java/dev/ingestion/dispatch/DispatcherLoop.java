@@ -141,7 +141,7 @@ public final class DispatcherLoop implements Arrivals {
         }
         Duration untilRenewal = Duration.between(clock.instant(), nextRenewal);
         if (claim instanceof Claim.NotBefore notBefore) {
-            return new Pause(earlier(notBefore.untilSlot(), untilRenewal), false);
+            return new Pause(earlier(dispatcher.untilSlot(notBefore), untilRenewal), false);
         }
         // Jitter keeps idle instances of one deployment from polling in step.
         Duration poll = IDLE_POLL

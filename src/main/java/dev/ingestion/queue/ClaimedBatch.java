@@ -6,9 +6,15 @@ import java.util.UUID;
 
 /**
  * A batch that has just taken a slot, with the ids it still has to fetch: all of them on a first
- * run, only those with no stored record on a re-run.
+ * run, only those with no outcome stored on a re-run.
+ *
+ * @param attempt how many times the batch has started, this start included (runs again after a
+ *     crash too)
+ * @param priorAttempts how many upstream attempts its pending ids have already had: the ones that
+ *     count toward the most allowed (a run again after a crash is not one)
  */
-public record ClaimedBatch(UUID ingestionId, int index, int attempt, Instant startedAt, List<Item> pending) {
+public record ClaimedBatch(
+        UUID ingestionId, int index, int attempt, int priorAttempts, Instant startedAt, List<Item> pending) {
 
     public ClaimedBatch {
         pending = List.copyOf(pending);

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,25 +12,28 @@ import org.slf4j.LoggerFactory;
 import dev.ingestion.store.SettingsStore;
 
 /**
- * Every instance of a deployment must share one interval, one batch size and one scheduling
- * protocol, or the rate limit and the batches mean different things on different instances. The
- * first instance records its values in the store; a later one with other values, with a newer
- * protocol in force, or with a setting it does not know (a newer version's), refuses to start.
+ * Every instance of a deployment must share the settings that decide which batch runs when (the
+ * interval and how far throttling may stretch it, the batch size, the retry policy) and one scheduling protocol, or the rate limit and
+ * the order mean different things on different instances. The first instance records its values
+ * in the store; a later one with other values, with a newer protocol in force, or with a setting
+ * it does not know (a newer version's), refuses to start. The first instance of a newer protocol
+ * records it, after which instances of the older one refuse.
  */
 public final class DeploymentGuard {
 
     /**
      * The version of the rules by which instances share the queue: the claim, the order, what the
-     * store's rows mean. A version that changes them records a higher number, and instances that
-     * speak an older one stop joining the deployment.
+     * store's rows mean. 2: batches handed back for a retry wait for their time (retry_at), and
+     * ids may fail for good.
      */
-    static final int PROTOCOL = 1;
+    static final int PROTOCOL = 2;
 
     private static final String PROTOCOL_SETTING = "protocol";
     /** Stores set up before the protocol was recorded speak version 1. */
     private static final String PROTOCOL_BEFORE_IT_WAS_RECORDED = "1";
+    /** Names as recorded, and as a person reads them in a refusal. */
+    private static final Map<String, String> NAMES = names();
 
-    private static final Set<String> KNOWN = Set.of(PROTOCOL_SETTING, "interval", "batch_size");
     private static final Logger log = LoggerFactory.getLogger(DeploymentGuard.class);
 
     public DeploymentGuard(SettingsStore store, IngestSettings settings) {
@@ -37,44 +41,85 @@ public final class DeploymentGuard {
         mine.put(PROTOCOL_SETTING, Integer.toString(PROTOCOL));
         mine.put("interval", settings.interval().toString());
         mine.put("batch_size", Integer.toString(settings.batchSize()));
+        mine.put("retry_backoff", settings.retryBackoff().toString());
+        mine.put("max_attempts", Integer.toString(settings.maxAttempts()));
+        mine.put("max_interval", settings.maxInterval().toString());
         // Checked before anything is recorded: no instance adopts settings over a newer protocol.
-        refuseNewerProtocol(store.deploymentSettings());
+        refuseNewerVersion(store.deploymentSettings());
         Map<String, String> inForce = store.establish(mine, settings.adoptSettings());
         if (inForce.isEmpty()) {
             return;
         }
-        refuseNewerProtocol(inForce);
-        Map<String, String> compared = new LinkedHashMap<>(inForce);
-        compared.putIfAbsent(PROTOCOL_SETTING, PROTOCOL_BEFORE_IT_WAS_RECORDED);
-        if (compared.equals(mine)) {
-            return;
-        }
+        refuseNewerVersion(inForce);
         if (settings.adoptSettings()) {
-            log.warn("INGEST_ADOPT_SETTINGS: replaced deployment settings {} with {}", inForce, mine);
+            if (!inForce.equals(mine)) {
+                log.warn("INGEST_ADOPT_SETTINGS: replaced deployment settings {} with {}", inForce, mine);
+            }
             return;
         }
-        throw new DeploymentSettingsMismatch(
-                ("This store is in use with interval %s and batch size %s, but this "
-                                + "instance was started with interval %s and batch size %s.")
-                        .formatted(
-                                inForce.get("interval"),
-                                inForce.get("batch_size"),
-                                mine.get("interval"),
-                                mine.get("batch_size")),
-                DeploymentSettingsMismatch.SAME_SETTINGS);
+        Map<String, String> differing = new LinkedHashMap<>();
+        inForce.forEach((name, value) -> {
+            if (!name.equals(PROTOCOL_SETTING) && !value.equals(mine.get(name))) {
+                differing.put(name, value);
+            }
+        });
+        if (!differing.isEmpty()) {
+            Map<String, String> wanted = new LinkedHashMap<>();
+            differing.keySet().forEach(name -> wanted.put(name, mine.get(name)));
+            throw new DeploymentSettingsMismatch(
+                    "This store is in use with %s, but this instance was started with %s."
+                            .formatted(describe(differing), describe(wanted)),
+                    DeploymentSettingsMismatch.SAME_SETTINGS);
+        }
+        if (!inForce.equals(mine)) {
+            // An older protocol, or settings it did not record: the first instance of this version
+            // records them, and from then on older instances refuse to start.
+            store.establish(mine, true);
+            log.warn(
+                    "recorded scheduling protocol {} and settings {} for this deployment (it was at protocol {}); "
+                            + "instances of older versions refuse to start from now on: stop any still running",
+                    PROTOCOL,
+                    mine,
+                    inForce.getOrDefault(PROTOCOL_SETTING, PROTOCOL_BEFORE_IT_WAS_RECORDED));
+        }
     }
 
-    private static void refuseNewerProtocol(Map<String, String> inForce) {
+    private static void refuseNewerVersion(Map<String, String> inForce) {
         Set<String> unknown = new TreeSet<>(inForce.keySet());
-        unknown.removeAll(KNOWN);
-        String protocol = inForce.getOrDefault(PROTOCOL_SETTING, PROTOCOL_BEFORE_IT_WAS_RECORDED);
-        if (!unknown.isEmpty() || !protocol.equals(Integer.toString(PROTOCOL))) {
+        unknown.removeAll(NAMES.keySet());
+        int protocol;
+        try {
+            protocol = Integer.parseInt(inForce.getOrDefault(PROTOCOL_SETTING, PROTOCOL_BEFORE_IT_WAS_RECORDED));
+        } catch (NumberFormatException e) {
+            protocol = Integer.MAX_VALUE;
+        }
+        if (!unknown.isEmpty() || protocol > PROTOCOL) {
             throw new DeploymentSettingsMismatch(
-                    ("This store is in use by a newer version of the service "
-                                    + "(scheduling protocol %s, settings %s); this instance speaks protocol %d and knows "
-                                    + "the settings %s.")
-                            .formatted(protocol, new TreeSet<>(inForce.keySet()), PROTOCOL, new TreeSet<>(KNOWN)),
+                    ("This store is in use by a newer version of the service (scheduling protocol %s, settings %s); "
+                                    + "this instance speaks protocol %d and knows the settings %s.")
+                            .formatted(
+                                    inForce.getOrDefault(PROTOCOL_SETTING, PROTOCOL_BEFORE_IT_WAS_RECORDED),
+                                    new TreeSet<>(inForce.keySet()),
+                                    PROTOCOL,
+                                    new TreeSet<>(NAMES.keySet())),
                     DeploymentSettingsMismatch.NEWER_VERSION);
         }
+    }
+
+    private static String describe(Map<String, String> settings) {
+        return settings.entrySet().stream()
+                .map(setting -> NAMES.get(setting.getKey()) + " " + setting.getValue())
+                .collect(Collectors.joining(", "));
+    }
+
+    private static Map<String, String> names() {
+        Map<String, String> names = new LinkedHashMap<>();
+        names.put(PROTOCOL_SETTING, "protocol");
+        names.put("interval", "interval");
+        names.put("batch_size", "batch size");
+        names.put("retry_backoff", "retry back-off");
+        names.put("max_attempts", "max attempts");
+        names.put("max_interval", "max interval");
+        return names;
     }
 }

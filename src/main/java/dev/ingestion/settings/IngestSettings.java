@@ -22,7 +22,13 @@ public record IngestSettings(
         String dbUser,
         String dbPassword,
         @DurationUnit(ChronoUnit.SECONDS) Duration lease,
-        boolean adoptSettings) {
+        boolean adoptSettings,
+        @DurationUnit(ChronoUnit.SECONDS) Duration retryBackoff,
+        int maxAttempts,
+        @DurationUnit(ChronoUnit.SECONDS) Duration maxInterval) {
+
+    /** How far throttling may stretch the interval when INGEST_MAX_INTERVAL is not set (or the interval, if longer). */
+    static final Duration DEFAULT_MAX_INTERVAL = Duration.ofMinutes(2);
 
     public IngestSettings {
         require(interval != null && interval.toMillis() >= 1, "INGEST_INTERVAL must be at least 1ms, got " + interval);
@@ -34,6 +40,35 @@ public record IngestSettings(
         require(maxBody != null && maxBody.toBytes() >= 16, "INGEST_MAX_BODY must be at least 16B, got " + maxBody);
         require(dbUrl != null && !dbUrl.isBlank(), "INGEST_DB_URL must not be empty");
         require(lease != null && lease.toMillis() >= 300, "INGEST_LEASE must be at least 300ms, got " + lease);
+        require(
+                retryBackoff != null && !retryBackoff.isNegative(),
+                "INGEST_RETRY_BACKOFF must not be negative, got " + retryBackoff);
+        require(maxAttempts >= 1, "INGEST_MAX_ATTEMPTS must be at least 1, got " + maxAttempts);
+        if (maxInterval == null && interval != null) {
+            maxInterval = interval.compareTo(DEFAULT_MAX_INTERVAL) > 0 ? interval : DEFAULT_MAX_INTERVAL;
+        }
+        require(
+                maxInterval != null && interval != null && maxInterval.compareTo(interval) >= 0,
+                "INGEST_MAX_INTERVAL must be at least INGEST_INTERVAL (" + interval + "), got " + maxInterval);
+    }
+
+    /** The password never reaches a log through this record. */
+    @Override
+    public String toString() {
+        return "IngestSettings[interval=%s, batchSize=%d, upstreamDelay=%s, maxIds=%d, maxBody=%s, dbUrl=%s, dbUser=%s, lease=%s, adoptSettings=%s, retryBackoff=%s, maxAttempts=%d, maxInterval=%s]"
+                .formatted(
+                        interval,
+                        batchSize,
+                        upstreamDelay,
+                        maxIds,
+                        maxBody,
+                        dbUrl,
+                        dbUser,
+                        lease,
+                        adoptSettings,
+                        retryBackoff,
+                        maxAttempts,
+                        maxInterval);
     }
 
     private static void require(boolean condition, String message) {

@@ -11,6 +11,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.ingestion.queue.RecordState;
 import dev.ingestion.store.IngestionRow;
 import dev.ingestion.store.QueueReads;
 import dev.ingestion.store.StoredRecord;
@@ -95,14 +96,20 @@ class RecordsController {
         json.writeStartObject();
         json.writeNumberProperty("position", position);
         json.writeNumberProperty("id", id);
-        json.writeStringProperty("state", record == null ? "pending" : record.state());
+        RecordState state = record == null ? RecordState.PENDING : record.state();
+        json.writeStringProperty("state", state.label());
         json.writeName("data");
-        if (record == null) {
-            json.writeNull();
-        } else {
+        if (state == RecordState.FETCHED) {
             json.writeRawValue(record.data());
+        } else {
+            json.writeNull();
         }
-        Timestamps.write(json, "fetched_at", record == null ? null : record.fetchedAt());
+        Timestamps.write(json, "fetched_at", state == RecordState.FETCHED ? record.fetchedAt() : null);
+        if (state == RecordState.FAILED) {
+            json.writeName("error");
+            json.writeRawValue(record.data());
+            Timestamps.write(json, "failed_at", record.fetchedAt());
+        }
         json.writeEndObject();
     }
 

@@ -8,14 +8,15 @@ import dev.ingestion.queue.RateLimit;
 /**
  * Where the waiting batches of one ingestion stand. The rate is fixed, so a batch's place in line
  * gives its start exactly, unless work of higher priority arrives: the next slot opens at
- * {@code max(last start + interval, now)} and every batch ahead takes one interval.
+ * {@code max(last start + interval, now)} and every batch ahead takes one interval (the interval
+ * in force: stretched while the upstream throttles).
  *
  * @param ahead batches that start before this ingestion's first waiting batch
  */
-record Schedule(RateLimit rateLimit, Instant nextSlot, long ahead, Duration latency) {
+record Schedule(RateLimit rateLimit, RateLimit.State limiter, Instant nextSlot, long ahead, Duration latency) {
 
-    static Schedule of(RateLimit rateLimit, Instant lastStart, Instant now, long ahead, Duration latency) {
-        return new Schedule(rateLimit, rateLimit.nextSlot(lastStart, now), ahead, latency);
+    static Schedule of(RateLimit rateLimit, RateLimit.State limiter, Instant now, long ahead, Duration latency) {
+        return new Schedule(rateLimit, limiter, rateLimit.nextSlot(limiter, now), ahead, latency);
     }
 
     /** 1 for the batch that starts next. */
@@ -24,7 +25,7 @@ record Schedule(RateLimit rateLimit, Instant nextSlot, long ahead, Duration late
     }
 
     Instant start(int waitingIndex) {
-        return rateLimit.start(nextSlot, ahead + waitingIndex);
+        return rateLimit.start(limiter, nextSlot, ahead + waitingIndex);
     }
 
     Instant completion(int waitingIndex) {

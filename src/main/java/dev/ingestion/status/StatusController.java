@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 
 import org.springframework.http.MediaType;
@@ -74,7 +75,7 @@ class StatusController {
         Schedule schedule = waiting
                 ? Schedule.of(
                         rateLimit,
-                        store.lastStart(),
+                        store.rateLimiter(rateLimit),
                         now,
                         store.batchesAhead(ingestion, now),
                         upstream.expectedLatency())
@@ -102,15 +103,28 @@ class StatusController {
         json.writeStartArray();
         BatchRow[] byIndex = new BatchRow[ingestion.batchCount()];
         started.forEach(row -> byIndex[row.index()] = row);
+        Set<Integer> failed = failedPositions(ingestion, started);
         int[] waiting = {0};
         store.forEachBatch(ingestion, (index, ids, from, to) -> {
             BatchRow row = byIndex[index];
             writeBatch(json, ingestion.id(), index, ids, from, to, row, row == null ? waiting[0]++ : -1, schedule);
+            if (row != null && row.failedIds() > 0) {
+                json.writeName("failed_ids");
+                json.writeStartArray();
+                for (int i = from; i < to; i++) {
+                    if (failed.contains(ingestion.batchStart(index) + i - from)) {
+                        json.writeNumber(ids[i]);
+                    }
+                }
+                json.writeEndArray();
+            }
+            json.writeEndObject();
         });
         json.writeEndArray();
         json.writeEndObject();
     }
 
+    /** Writes a batch's fields but leaves its object open, for what only some batches carry. */
     private static void writeBatch(
             JsonGenerator json,
             UUID ingestionId,
@@ -135,7 +149,22 @@ class StatusController {
             json.writeNullProperty("queue_position");
             json.writeNullProperty("estimated_start");
         }
-        json.writeEndObject();
+    }
+
+    /**
+     * The positions whose ids failed for good, read only across the batches that have any: most
+     * ingestions have none, and then this costs nothing.
+     */
+    private Set<Integer> failedPositions(IngestionRow ingestion, List<BatchRow> started) {
+        int from = Integer.MAX_VALUE;
+        int to = 0;
+        for (BatchRow row : started) {
+            if (row.failedIds() > 0) {
+                from = Math.min(from, ingestion.batchStart(row.index()));
+                to = Math.max(to, ingestion.batchEnd(row.index()));
+            }
+        }
+        return from < to ? store.failedPositions(ingestion.id(), from, to) : Set.of();
     }
 
     private Instant estimatedCompletion(

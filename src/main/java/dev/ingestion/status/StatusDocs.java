@@ -50,7 +50,13 @@ final class StatusDocs {
             Long queue_position,
 
             @Schema(format = "date-time", nullable = true, description = "yet_to_start batches only")
-            String estimated_start) {}
+            String estimated_start,
+
+            @Schema(
+                    requiredMode = Schema.RequiredMode.NOT_REQUIRED,
+                    description = "present only when some of its ids failed for good: those ids, in batch order "
+                            + "(their errors are in the records)")
+            List<Long> failed_ids) {}
 
     @Schema(name = "RecordsPage")
     record RecordsPage(
@@ -67,7 +73,7 @@ final class StatusDocs {
 
             long id,
 
-            @Schema(allowableValues = {"pending", "fetched"})
+            @Schema(allowableValues = {"pending", "fetched", "failed"})
             String state,
 
             @Schema(
@@ -76,7 +82,31 @@ final class StatusDocs {
                     example = "{\"id\": 1, \"data\": \"processed\"}")
             Object data,
 
-            @Schema(format = "date-time", nullable = true) String fetched_at) {}
+            @Schema(format = "date-time", nullable = true) String fetched_at,
+
+            @Schema(
+                    requiredMode = Schema.RequiredMode.NOT_REQUIRED,
+                    description = "failed records only: why, and after how many attempts")
+            Failure error,
+
+            @Schema(
+                    requiredMode = Schema.RequiredMode.NOT_REQUIRED,
+                    format = "date-time",
+                    description = "failed records only: when it failed for good")
+            String failed_at) {}
+
+    @Schema(name = "Failure")
+    record Failure(
+            @Schema(allowableValues = {"timeout", "connection", "http", "too_large", "missing", "invalid"})
+            String kind,
+
+            @Schema(nullable = true, description = "the upstream's HTTP status, when it answered")
+            Integer status,
+
+            String message,
+
+            @Schema(description = "upstream attempts made for this id")
+            int attempts) {}
 
     @Schema(name = "Error")
     record Error(String error, @Schema(nullable = true) java.util.Map<String, String> details) {}

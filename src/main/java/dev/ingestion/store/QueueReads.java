@@ -1,9 +1,11 @@
 package dev.ingestion.store;
 
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
@@ -12,6 +14,8 @@ import javax.sql.DataSource;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 import dev.ingestion.queue.BatchState;
+import dev.ingestion.queue.RateLimit;
+import dev.ingestion.queue.RecordState;
 
 /**
  * The read side of the queue: what {@code /status} and the records pages show. Nothing here
@@ -54,7 +58,7 @@ public class QueueReads {
     /** The batches of an ingestion that have started, in batch order. */
     public List<BatchRow> startedBatches(UUID ingestionId) {
         return jdbc.sql("""
-                SELECT idx, status, attempts, started_at, last_started_at, completed_at
+                SELECT idx, status, attempts, started_at, last_started_at, completed_at, failed_ids
                 FROM batch WHERE ingestion_id = :ingestion ORDER BY idx
                 """)
                 .param("ingestion", ingestionId)
@@ -64,8 +68,23 @@ public class QueueReads {
                         rs.getInt("attempts"),
                         Sql.instant(rs, "started_at"),
                         Sql.instant(rs, "last_started_at"),
-                        Sql.instant(rs, "completed_at")))
+                        Sql.instant(rs, "completed_at"),
+                        rs.getInt("failed_ids")))
                 .list();
+    }
+
+    /** The positions of {@code [from, to)} whose ids failed for good. */
+    public Set<Integer> failedPositions(UUID ingestionId, int from, int to) {
+        return new HashSet<>(jdbc.sql("""
+                        SELECT position FROM record
+                        WHERE ingestion_id = :ingestion AND position >= :from AND position < :to AND state = :failed
+                        """)
+                .param("ingestion", ingestionId)
+                .param("from", from)
+                .param("to", to)
+                .param("failed", RecordState.FAILED.label())
+                .query(Integer.class)
+                .list());
     }
 
     /** The ids of each batch, in batch order: no caller sees how they are stored. */
@@ -126,7 +145,7 @@ public class QueueReads {
                 .param("to", to)
                 .query((rs, n) -> new StoredRecord(
                         rs.getInt("position"),
-                        rs.getString("state"),
+                        RecordState.ofLabel(rs.getString("state")),
                         rs.getString("data"),
                         Sql.instant(rs, "fetched_at")))
                 .list()
@@ -164,6 +183,11 @@ public class QueueReads {
 
     public Instant lastStart() {
         return limiter.lastStart();
+    }
+
+    /** The rate limiter's state, for estimates. */
+    public RateLimit.State rateLimiter(RateLimit rate) {
+        return limiter.state(rate);
     }
 
     /** The start log, oldest first. */

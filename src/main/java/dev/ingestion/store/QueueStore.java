@@ -24,6 +24,7 @@ import dev.ingestion.queue.BatchState;
 import dev.ingestion.queue.Claim;
 import dev.ingestion.queue.Priority;
 import dev.ingestion.queue.RateLimit;
+import dev.ingestion.queue.RecordState;
 
 /**
  * Every write of the queue. A claim locks the rate limiter's row ({@link RateLimiterRow}), so
@@ -32,18 +33,18 @@ import dev.ingestion.queue.RateLimit;
  */
 public class QueueStore {
 
-    private static final String FETCHED = "fetched";
-
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate batchJdbc;
     private final TransactionTemplate tx;
     private final QueueReads reads;
+    private final RateLimiterRow limiter;
     private final SlotClaim claims;
 
     public QueueStore(DataSource dataSource) {
         this.jdbc = JdbcClient.create(dataSource);
         this.reads = new QueueReads(dataSource);
-        this.claims = new SlotClaim(jdbc, reads, new IdChunks(jdbc), new RateLimiterRow(jdbc));
+        this.limiter = new RateLimiterRow(jdbc);
+        this.claims = new SlotClaim(jdbc, reads, new IdChunks(jdbc), limiter);
         this.batchJdbc = new NamedParameterJdbcTemplate(dataSource);
         this.tx = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
     }
@@ -136,6 +137,19 @@ public class QueueStore {
      * @return whether this record completed its batch
      */
     public boolean saveRecord(UUID ingestionId, int index, int position, String data, Instant now) {
+        return saveOutcome(ingestionId, index, position, RecordState.FETCHED, data, now);
+    }
+
+    /**
+     * Stores the final failure of one id ({@code error}, JSON text): an outcome like a record, so
+     * that its batch can complete; the batch counts it among its failed ids.
+     */
+    public boolean saveFailure(UUID ingestionId, int index, int position, String error, Instant now) {
+        return saveOutcome(ingestionId, index, position, RecordState.FAILED, error, now);
+    }
+
+    private boolean saveOutcome(
+            UUID ingestionId, int index, int position, RecordState state, String data, Instant now) {
         return Boolean.TRUE.equals(tx.execute(status -> {
             String batchStatus = jdbc.sql("""
                     SELECT status FROM batch WHERE ingestion_id = :ingestion AND idx = :idx FOR UPDATE
@@ -154,12 +168,18 @@ public class QueueStore {
                         """)
                         .param("ingestion", ingestionId)
                         .param("position", position)
-                        .param("state", FETCHED)
+                        .param("state", state.label())
                         .param("data", data)
                         .param("now", Sql.ts(now))
                         .update();
             } catch (DuplicateKeyException alreadyStored) {
                 return false;
+            }
+            if (state == RecordState.FAILED) {
+                jdbc.sql("UPDATE batch SET failed_ids = failed_ids + 1 WHERE ingestion_id = :ingestion AND idx = :idx")
+                        .param("ingestion", ingestionId)
+                        .param("idx", index)
+                        .update();
             }
             return completeIfAllStored(ingestionId, index, now);
         }));
@@ -203,6 +223,44 @@ public class QueueStore {
                         .param("leaseUntil", Sql.ts(leaseUntil))
                         .update()
                 == 1;
+    }
+
+    /**
+     * Hands a batch back to the queue, at its place in the order, to run again no sooner than
+     * {@code retryAt}; until then claims pass over it and it holds no lease.
+     *
+     * @param countedAttempts the upstream attempts its ids still waiting have had
+     */
+    public void scheduleRetry(UUID ingestionId, int index, String owner, Instant retryAt, int countedAttempts) {
+        jdbc.sql("""
+                UPDATE batch SET lease_owner = NULL, lease_until = NULL, retry_at = :retryAt,
+                                 counted_attempts = :counted
+                WHERE ingestion_id = :ingestion AND idx = :idx AND lease_owner = :owner AND status = 'triggered'
+                """)
+                .param("ingestion", ingestionId)
+                .param("idx", index)
+                .param("owner", owner)
+                .param("retryAt", Sql.ts(retryAt))
+                .param("counted", countedAttempts)
+                .update();
+    }
+
+    /**
+     * Tells the rate limiter how the upstream took a slot: throttled (it doubles the interval in
+     * force, and no slot opens before {@code retryAfter} from the deciding clock's now) or not
+     * (a stretched interval shrinks back after a run of these).
+     *
+     * @return the limiter's state after the report
+     */
+    public RateLimit.State reportSlot(Supplier<Instant> clock, RateLimit rate, boolean throttled, Duration retryAfter) {
+        return tx.execute(status -> {
+            RateLimit.State before = limiter.lock(rate);
+            RateLimit.State after = throttled ? rate.throttled(before, clock.get(), retryAfter) : rate.clean(before);
+            if (!after.equals(before)) {
+                limiter.adapt(after);
+            }
+            return after;
+        });
     }
 
     /** Gives a batch back to the queue at its place in the order, to run again at the next slot. */

@@ -1,15 +1,22 @@
 package dev.ingestion.store;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 
+import dev.ingestion.queue.RateLimit;
+
 /**
- * The global rate limiter as stored: one row holding the last start. Every statement on it is
- * here. Locking it serialises the claims of every thread and instance, so whoever holds the lock
- * sees the start the previous holder committed.
+ * The global rate limiter as stored: one row holding the last start and the interval in force.
+ * Every statement on it is here. Locking it serialises the claims of every thread and instance,
+ * so whoever holds the lock sees the start the previous holder committed.
  */
 final class RateLimiterRow {
+
+    private static final String COLUMNS = "last_start, interval_ms, not_before, clean_slots";
 
     private final JdbcClient jdbc;
 
@@ -18,27 +25,68 @@ final class RateLimiterRow {
     }
 
     /**
-     * Locks the row until the current transaction ends and answers the last start. Claims take
-     * it; so does recording the deployment settings, so that instances starting together on an
-     * empty store take turns, and no claim runs under settings being replaced.
+     * Locks the row until the current transaction ends and answers its state. Claims take it; so
+     * do the reports of how the upstream took a slot, and recording the deployment settings, so
+     * that instances starting together on an empty store take turns.
      */
-    Instant lock() {
-        return jdbc.sql("SELECT last_start FROM rate_limiter WHERE id = 1 FOR UPDATE")
-                .query((rs, n) -> Sql.instant(rs, "last_start"))
+    RateLimit.State lock(RateLimit rate) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM rate_limiter WHERE id = 1 FOR UPDATE")
+                .query((rs, n) -> state(rs, rate))
                 .single();
     }
 
-    /** The last start, without a lock: for estimates. */
+    /** Locks the row until the current transaction ends, for a change that no claim may overlap. */
+    void lock() {
+        jdbc.sql("SELECT id FROM rate_limiter WHERE id = 1 FOR UPDATE")
+                .query(Integer.class)
+                .single();
+    }
+
+    /** The state without a lock: for estimates. */
+    RateLimit.State state(RateLimit rate) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM rate_limiter WHERE id = 1")
+                .query((rs, n) -> state(rs, rate))
+                .single();
+    }
+
     Instant lastStart() {
         return jdbc.sql("SELECT last_start FROM rate_limiter WHERE id = 1")
                 .query((rs, n) -> Sql.instant(rs, "last_start"))
                 .single();
     }
 
-    /** Records a start; only inside the transaction that holds {@link #lock()}. */
+    /** Records a start; only inside the transaction that holds {@link #lock(RateLimit)}. */
     void recordStart(Instant start) {
         jdbc.sql("UPDATE rate_limiter SET last_start = :start WHERE id = 1")
                 .param("start", Sql.ts(start))
                 .update();
+    }
+
+    /** Records how the interval adapted; only inside the transaction that holds the lock. */
+    void adapt(RateLimit.State state) {
+        jdbc.sql("""
+                UPDATE rate_limiter SET interval_ms = :interval, not_before = :notBefore, clean_slots = :clean
+                WHERE id = 1
+                """)
+                .param("interval", state.interval().toMillis())
+                .param("notBefore", Sql.ts(state.notBefore()))
+                .param("clean", state.cleanSlots())
+                .update();
+    }
+
+    /**
+     * An interval outside this instance's bounds (recorded under other settings) is brought within
+     * them; none recorded is the floor.
+     */
+    private static RateLimit.State state(ResultSet rs, RateLimit rate) throws SQLException {
+        long millis = rs.getLong("interval_ms");
+        Duration interval = rs.wasNull() ? rate.floor() : Duration.ofMillis(millis);
+        if (interval.compareTo(rate.floor()) < 0) {
+            interval = rate.floor();
+        } else if (interval.compareTo(rate.max()) > 0) {
+            interval = rate.max();
+        }
+        return new RateLimit.State(
+                Sql.instant(rs, "last_start"), interval, Sql.instant(rs, "not_before"), rs.getInt("clean_slots"));
     }
 }

@@ -40,16 +40,17 @@ final class SlotClaim {
 
     /** Runs inside the caller's transaction, which the limiter's lock then spans. */
     Claim claim(Supplier<Instant> clock, RateLimit rate, String owner, Duration lease) {
-        Instant lastStart = limiter.lock();
+        RateLimit.State limit = limiter.lock(rate);
         Instant now = clock.get();
-        if (!rate.isOpen(lastStart, now)) {
-            return new Claim.NotBefore(rate.slotAfter(lastStart), now);
+        if (!rate.isOpen(limit, now)) {
+            return new Claim.NotBefore(rate.slotAfter(limit), now);
         }
         Instant leaseUntil = now.plus(lease);
         Optional<Candidate> orphan = jdbc.sql("""
-                SELECT b.ingestion_id, b.idx, b.attempts, i.priority, i.seq
+                SELECT b.ingestion_id, b.idx, b.attempts, b.counted_attempts, i.priority, i.seq
                 FROM batch b JOIN ingestion i ON i.id = b.ingestion_id
                 WHERE b.status = 'triggered' AND (b.lease_until IS NULL OR b.lease_until < :now)
+                  AND (b.retry_at IS NULL OR b.retry_at <= :now)
                 ORDER BY i.priority, i.seq, b.idx
                 LIMIT 1
                 """)
@@ -58,6 +59,7 @@ final class SlotClaim {
                         rs.getObject("ingestion_id", UUID.class),
                         rs.getInt("idx"),
                         rs.getInt("attempts"),
+                        rs.getInt("counted_attempts"),
                         Sql.priority(rs, "priority"),
                         rs.getLong("seq")))
                 .optional();
@@ -72,6 +74,7 @@ final class SlotClaim {
                 .query((rs, n) -> new Candidate(
                         rs.getObject("id", UUID.class),
                         rs.getInt("next_batch"),
+                        0,
                         0,
                         Sql.priority(rs, "priority"),
                         rs.getLong("seq")))
@@ -100,7 +103,12 @@ final class SlotClaim {
                 .param("owner", owner)
                 .update();
         return new Claim.Started(new ClaimedBatch(
-                pick.ingestionId(), pick.index(), attempt, now, pendingItems(pick.ingestionId(), pick.index())));
+                pick.ingestionId(),
+                pick.index(),
+                attempt,
+                pick.countedAttempts(),
+                now,
+                pendingItems(pick.ingestionId(), pick.index())));
     }
 
     private void startFresh(Candidate pick, Instant now, String owner, Instant leaseUntil) {
@@ -125,7 +133,8 @@ final class SlotClaim {
 
     private void restart(Candidate pick, Instant now, String owner, Instant leaseUntil) {
         jdbc.sql("""
-                UPDATE batch SET attempts = attempts + 1, last_started_at = :now, lease_owner = :owner, lease_until = :leaseUntil
+                UPDATE batch SET attempts = attempts + 1, last_started_at = :now, lease_owner = :owner, lease_until = :leaseUntil,
+                                 retry_at = NULL
                 WHERE ingestion_id = :ingestion AND idx = :idx
                 """)
                 .param("ingestion", pick.ingestionId())
@@ -151,7 +160,8 @@ final class SlotClaim {
         return items;
     }
 
-    private record Candidate(UUID ingestionId, int index, int attempts, Priority priority, long seq) {
+    private record Candidate(
+            UUID ingestionId, int index, int attempts, int countedAttempts, Priority priority, long seq) {
 
         boolean precedes(Candidate other) {
             if (priority != other.priority) {

@@ -3,28 +3,18 @@ package dev.ingestion.dispatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.IntStream;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import com.zaxxer.hikari.HikariDataSource;
-
-import dev.ingestion.ingest.GroupCommit;
-import dev.ingestion.ingest.Ingestions;
-import dev.ingestion.queue.Arrivals;
 import dev.ingestion.queue.Claim;
 import dev.ingestion.queue.Priority;
 import dev.ingestion.queue.RateLimit;
 import dev.ingestion.store.BatchRow;
 import dev.ingestion.store.BatchStart;
-import dev.ingestion.store.QueueReads;
-import dev.ingestion.store.QueueStore;
 import dev.ingestion.support.FakeClock;
 import dev.ingestion.support.ManualUpstream;
 
@@ -32,80 +22,7 @@ import dev.ingestion.support.ManualUpstream;
  * The scheduling rules of the spec, on a fake clock: every test drives {@link Dispatcher#runOnce()}
  * itself and moves time by hand, so each start time is asserted exactly.
  */
-abstract class DispatcherContract {
-
-    static final Duration INTERVAL = Duration.ofSeconds(5);
-    static final Duration LEASE = Duration.ofSeconds(30);
-    static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
-
-    HikariDataSource dataSource;
-    QueueStore store;
-    QueueReads reads;
-    FakeClock clock;
-    ManualUpstream upstream;
-    Dispatcher dispatcher;
-    GroupCommit commits;
-    Ingestions ingestions;
-
-    abstract HikariDataSource newDataSource();
-
-    @BeforeEach
-    void setUp() {
-        dataSource = newDataSource();
-        store = new QueueStore(dataSource);
-        reads = new QueueReads(dataSource);
-        clock = new FakeClock(T0);
-        upstream = new ManualUpstream();
-        dispatcher = dispatcher("instance-1", upstream);
-        commits = new GroupCommit(store);
-        ingestions = new Ingestions(commits, clock, 3, Arrivals.IGNORED);
-    }
-
-    @AfterEach
-    void tearDown() {
-        commits.close();
-        dataSource.close();
-    }
-
-    Dispatcher dispatcher(String owner, ManualUpstream upstream) {
-        return new Dispatcher(store, upstream, clock, new RateLimit(INTERVAL), LEASE, owner, Runnable::run);
-    }
-
-    UUID ingest(Priority priority, int... ids) {
-        return ingestions.submit(ids, priority);
-    }
-
-    Instant at(int seconds) {
-        return T0.plusSeconds(seconds);
-    }
-
-    /** Runs the dispatcher at every slot until nothing waits; returns (start time, ids) of each start. */
-    List<String> drain() {
-        List<String> starts = new ArrayList<>();
-        while (true) {
-            Claim claim = dispatcher.runOnce();
-            if (claim instanceof Claim.Started started) {
-                starts.add(describe(started));
-            } else if (claim instanceof Claim.NotBefore notBefore) {
-                clock.set(notBefore.slot());
-            } else {
-                return starts;
-            }
-        }
-    }
-
-    String describe(Claim.Started started) {
-        long second = Duration.between(T0, started.batch().startedAt()).toMillis();
-        List<Integer> ids =
-                started.batch().pending().stream().map(item -> item.id()).toList();
-        return "T" + (second % 1000 == 0 ? Long.toString(second / 1000) : second + "ms") + " " + ids;
-    }
-
-    String runOnceAt(int second) {
-        clock.set(at(second));
-        Claim claim = dispatcher.runOnce();
-        return claim instanceof Claim.Started started ? describe(started) : claim.toString();
-    }
+abstract class DispatcherContract extends DispatchFixture {
 
     @Test
     void theWorkedExampleOfTheSpecStartsAtT0T5T10AndT15() {
@@ -281,6 +198,7 @@ abstract class DispatcherContract {
         dispatcher = new Dispatcher(
                 store,
                 upstream,
+                RETRY_AT_THE_NEXT_SLOT,
                 clock,
                 database,
                 new RateLimit(INTERVAL),
@@ -310,6 +228,7 @@ abstract class DispatcherContract {
         dispatcher = new Dispatcher(
                 store,
                 upstream,
+                RETRY_AT_THE_NEXT_SLOT,
                 clock,
                 database,
                 new RateLimit(INTERVAL),
@@ -333,6 +252,7 @@ abstract class DispatcherContract {
         dispatcher = new Dispatcher(
                 store,
                 upstream,
+                RETRY_AT_THE_NEXT_SLOT,
                 clock,
                 clock,
                 new RateLimit(INTERVAL),

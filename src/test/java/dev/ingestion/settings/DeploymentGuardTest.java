@@ -50,22 +50,47 @@ class DeploymentGuardTest {
         new DeploymentGuard(store, IngestSettingsTest.bind(Map.of()));
 
         assertThat(store.deploymentSettings())
-                .containsExactlyInAnyOrderEntriesOf(Map.of("protocol", "1", "interval", "PT5S", "batch_size", "3"));
+                .containsExactlyInAnyOrderEntriesOf(Map.of(
+                        "protocol", "2",
+                        "interval", "PT5S",
+                        "batch_size", "3",
+                        "retry_backoff", "PT10S",
+                        "max_attempts", "5",
+                        "max_interval", "PT2M"));
     }
 
     @Test
-    void aStoreSetUpBeforeTheProtocolWasRecordedSpeaksVersionOne() {
-        record("interval", "PT5S");
+    void aStoreOfTheFirstProtocolIsUpgradedByTheFirstInstanceOfThisOneAfterWhichAnOlderOneIsRefused() {
+        record("interval", "PT5S"); // as the first version recorded it: no protocol, no retry policy
         record("batch_size", "3");
 
         new DeploymentGuard(store, IngestSettingsTest.bind(Map.of()));
 
+        assertThat(store.deploymentSettings()).containsEntry("protocol", "2").containsEntry("max_attempts", "5");
+        Throwable refused = catchThrowable(
+                () -> new DeploymentGuard(store, IngestSettingsTest.bind(Map.of("ingest.max-attempts", "3"))));
+        assertThat(refused)
+                .hasMessage("This store is in use with max attempts 5, but this instance was started with "
+                        + "max attempts 3.");
+    }
+
+    @Test
+    void anInstanceWithAnotherIntervalIsRefusedByAStoreOfTheFirstProtocolWhichStaysAsItWas() {
+        record("interval", "PT5S");
+        record("batch_size", "3");
+
+        Throwable refused = catchThrowable(
+                () -> new DeploymentGuard(store, IngestSettingsTest.bind(Map.of("ingest.interval", "2s"))));
+
+        assertThat(refused)
+                .hasMessage("This store is in use with interval PT5S, but this instance was started with "
+                        + "interval PT2S.");
         assertThat(store.deploymentSettings()).doesNotContainKey("protocol");
     }
 
     @Test
     void anInstanceRefusesAStoreInUseWithANewerProtocolEvenWhenToldToAdoptItsSettings() {
-        record("protocol", "2");
+        record("protocol", "3");
         record("interval", "PT5S");
         record("batch_size", "3");
 
@@ -74,13 +99,13 @@ class DeploymentGuardTest {
                     () -> new DeploymentGuard(store, IngestSettingsTest.bind(Map.of("ingest.adopt-settings", adopt))));
             assertThat(refused)
                     .isInstanceOf(DeploymentSettingsMismatch.class)
-                    .hasMessage("This store is in use by a newer version of the service (scheduling protocol 2, "
-                            + "settings [batch_size, interval, protocol]); this instance speaks protocol 1 and knows the "
-                            + "settings [batch_size, interval, protocol].");
+                    .hasMessage("This store is in use by a newer version of the service (scheduling protocol 3, "
+                            + "settings [batch_size, interval, protocol]); this instance speaks protocol 2 and knows the "
+                            + "settings [batch_size, interval, max_attempts, max_interval, protocol, retry_backoff].");
             assertThat(new StartupFailureAnalyzer().analyze(refused).getAction())
                     .contains("the version the other instances run");
         }
-        assertThat(store.deploymentSettings()).containsEntry("protocol", "2");
+        assertThat(store.deploymentSettings()).containsEntry("protocol", "3");
     }
 
     @Test
@@ -92,6 +117,7 @@ class DeploymentGuardTest {
 
         assertThat(refused)
                 .isInstanceOf(DeploymentSettingsMismatch.class)
-                .hasMessageContaining("settings [batch_size, interval, packing, protocol]");
+                .hasMessageContaining(
+                        "settings [batch_size, interval, max_attempts, max_interval, packing, protocol, retry_backoff]");
     }
 }

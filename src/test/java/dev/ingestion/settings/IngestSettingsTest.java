@@ -49,6 +49,9 @@ class IngestSettingsTest {
                 "30s",
                 "ingest.adopt-settings",
                 "false"));
+        properties.put("ingest.retry-backoff", "10s");
+        properties.put("ingest.max-attempts", "5");
+        properties.put("ingest.max-interval", "");
         properties.putAll(overrides);
         return new Binder(new MapConfigurationPropertySource(properties))
                 .bind("ingest", IngestSettings.class)
@@ -85,13 +88,22 @@ class IngestSettingsTest {
                     catchThrowable(() -> new DeploymentGuard(store, bind(Map.of("ingest.batch-size", "4"))));
             assertThat(refused)
                     .isInstanceOf(DeploymentSettingsMismatch.class)
-                    .hasMessage("This store is in use with interval PT5S and batch size 3, but this instance was "
-                            + "started with interval PT5S and batch size 4.");
+                    .hasMessage(
+                            "This store is in use with batch size 3, but this instance was started with batch size 4.");
             FailureAnalysis analysis = new StartupFailureAnalyzer().analyze(new IllegalStateException(refused));
             assertThat(analysis.getAction()).contains("INGEST_ADOPT_SETTINGS=true");
 
             new DeploymentGuard(store, bind(Map.of("ingest.batch-size", "4", "ingest.adopt-settings", "true")));
             assertThat(store.deploymentSettings()).containsEntry("batch_size", "4");
         }
+    }
+
+    @Test
+    void theLongestIntervalIsTwoMinutesOrTheIntervalWhenThatIsLongerUnlessSetAndThenNotShorterThanIt() {
+        assertThat(bind(Map.of()).maxInterval()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(bind(Map.of("ingest.interval", "1h")).maxInterval()).isEqualTo(Duration.ofHours(1));
+        assertThat(bind(Map.of("ingest.max-interval", "30s")).maxInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThatThrownBy(() -> bind(Map.of("ingest.max-interval", "1s")))
+                .hasRootCauseMessage("INGEST_MAX_INTERVAL must be at least INGEST_INTERVAL (PT5S), got PT1S");
     }
 }

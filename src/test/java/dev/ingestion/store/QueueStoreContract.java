@@ -29,6 +29,7 @@ import dev.ingestion.queue.Claim;
 import dev.ingestion.queue.ClaimedBatch;
 import dev.ingestion.queue.Priority;
 import dev.ingestion.queue.RateLimit;
+import dev.ingestion.queue.RecordState;
 
 /** The repository's behaviour, the same on every backend. */
 abstract class QueueStoreContract {
@@ -234,7 +235,7 @@ abstract class QueueStoreContract {
         Map<Integer, StoredRecord> records = reads.records(id, 0, 3);
         assertThat(records).hasSize(3);
         assertThat(records.get(0).data()).isEqualTo("{\"id\":5}");
-        assertThat(records.get(2).state()).isEqualTo("fetched");
+        assertThat(records.get(2).state()).isEqualTo(RecordState.FETCHED);
         assertThat(records.get(2).fetchedAt()).isEqualTo(T0.plusSeconds(2));
         BatchRow batch = reads.startedBatches(id).get(0);
         assertThat(batch.completed()).isTrue();

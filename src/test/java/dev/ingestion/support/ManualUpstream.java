@@ -5,19 +5,35 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
+import dev.ingestion.upstream.Outcome;
 import dev.ingestion.upstream.Upstream;
 
 /** An upstream whose fetches complete when the test says so. */
 public final class ManualUpstream implements Upstream {
 
-    public record Fetch(int id, CompletableFuture<String> result) {
+    public record Fetch(int id, CompletableFuture<Outcome> result) {
 
         public void succeed() {
-            result.complete("{\"id\":" + id + ",\"data\":\"processed\"}");
+            result.complete(new Outcome.Fetched("{\"id\":" + id + ",\"data\":\"processed\"}"));
+        }
+
+        /** A failure worth trying again: a 500, or a 429 ({@code throttled}) asking to wait {@code retryAfter}. */
+        public void failTransiently(int status, Duration retryAfter) {
+            result.complete(new Outcome.Transient(
+                    new Outcome.Failure("http", status, "HTTP " + status + " from the upstream"),
+                    retryAfter,
+                    status == 429 || status == 503 && retryAfter != null));
+        }
+
+        /** A failure never worth trying again. */
+        public void failForGood(int status) {
+            result.complete(
+                    new Outcome.Final(new Outcome.Failure("http", status, "HTTP " + status + " from the upstream")));
         }
 
         public void fail() {
-            result.completeExceptionally(new IllegalStateException("upstream said no to " + id));
+            result.complete(
+                    new Outcome.Transient(new Outcome.Failure("http", 500, "upstream said no to " + id), null, false));
         }
     }
 
@@ -38,7 +54,11 @@ public final class ManualUpstream implements Upstream {
     }
 
     @Override
-    public synchronized CompletableFuture<String> fetch(int id) {
+    public synchronized List<CompletableFuture<Outcome>> fetch(List<Integer> ids) {
+        return ids.stream().map(this::fetch).toList();
+    }
+
+    private CompletableFuture<Outcome> fetch(int id) {
         Fetch fetch = new Fetch(id, new CompletableFuture<>());
         fetches.add(fetch);
         if (answerAtOnce) {

@@ -1,0 +1,133 @@
+package dev.ingestion.dispatch;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.ingestion.queue.ClaimedBatch;
+import dev.ingestion.store.QueueStore;
+import dev.ingestion.upstream.Outcome;
+import dev.ingestion.upstream.RetryPolicy;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * One upstream attempt of a claimed batch. Each id's outcome is stored as it comes: a record, or a
+ * final failure. The ids that failed for a reason worth trying again retry together: once every
+ * answer is in, the batch is handed back to run no sooner than the latest of their due times, or,
+ * when they have used up their attempts, they fail for good.
+ */
+final class Attempt {
+
+    private record Retry(ClaimedBatch.Item item, Outcome.Transient outcome) {}
+
+    private final ClaimedBatch batch;
+    private final Dispatcher dispatcher;
+    private final QueueStore store;
+    private final RetryPolicy policy;
+    private final Clock clock;
+    private final String owner;
+    private final DispatchEvents events;
+    private final List<Retry> retries = new ArrayList<>();
+
+    Attempt(
+            ClaimedBatch batch,
+            Dispatcher dispatcher,
+            QueueStore store,
+            RetryPolicy policy,
+            Clock clock,
+            String owner,
+            DispatchEvents events) {
+        this.batch = batch;
+        this.dispatcher = dispatcher;
+        this.store = store;
+        this.policy = policy;
+        this.clock = clock;
+        this.owner = owner;
+        this.events = events;
+    }
+
+    /** The attempts each of this batch's ids will have had once this one is over. */
+    private int attempts() {
+        return batch.priorAttempts() + 1;
+    }
+
+    void settle(ClaimedBatch.Item item, Outcome outcome) {
+        if (outcome instanceof Outcome.Fetched fetched) {
+            store.saveRecord(batch.ingestionId(), batch.index(), item.position(), fetched.json(), now());
+            events.recordStored();
+        } else if (outcome instanceof Outcome.Final failed) {
+            fail(item, failed.failure(), attempts());
+        } else if (outcome instanceof Outcome.Transient retry) {
+            synchronized (retries) {
+                retries.add(new Retry(item, retry));
+            }
+        }
+    }
+
+    /** Called once every outcome is settled. */
+    void finish() {
+        if (batch.pending().isEmpty()) {
+            store.completeIfAllStored(batch.ingestionId(), batch.index(), now());
+            return;
+        }
+        List<Retry> due;
+        synchronized (retries) {
+            due = List.copyOf(retries);
+        }
+        List<Outcome.Transient> throttled = due.stream()
+                .map(Retry::outcome)
+                .filter(Outcome.Transient::throttled)
+                .toList();
+        dispatcher.reportSlot(!throttled.isEmpty(), longest(throttled));
+        if (due.isEmpty()) {
+            return;
+        }
+        if (!policy.mayRetry(attempts())) {
+            due.forEach(retry -> fail(retry.item(), retry.outcome().failure(), attempts()));
+            return;
+        }
+        Instant at = policy.nextAttempt(
+                batch.startedAt(),
+                attempts(),
+                longest(due.stream().map(Retry::outcome).toList()));
+        store.scheduleRetry(batch.ingestionId(), batch.index(), owner, at, attempts());
+        events.retryScheduled(due.size(), at);
+    }
+
+    /** The longest {@code Retry-After} among these outcomes, or null when none asked for one. */
+    private static Duration longest(List<Outcome.Transient> outcomes) {
+        return outcomes.stream()
+                .map(Outcome.Transient::retryAfter)
+                .filter(wait -> wait != null)
+                .max(Duration::compareTo)
+                .orElse(null);
+    }
+
+    private void fail(ClaimedBatch.Item item, Outcome.Failure failure, int attempts) {
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("kind", failure.kind());
+        error.put("status", failure.status() == 0 ? null : failure.status());
+        error.put("message", failure.message());
+        error.put("attempts", attempts);
+        store.saveFailure(
+                batch.ingestionId(),
+                batch.index(),
+                item.position(),
+                JsonMapper.shared().writeValueAsString(error),
+                now());
+        events.failedForGood(failure.kind());
+    }
+
+    /**
+     * This instance's time, but never before the batch's start, which the deciding clock wrote: a
+     * batch must not look completed before it started when the two clocks disagree.
+     */
+    private Instant now() {
+        Instant now = clock.instant();
+        return now.isBefore(batch.startedAt()) ? batch.startedAt() : now;
+    }
+}
