@@ -66,7 +66,7 @@ public class IngestionApplication {
     private static final int UPSTREAM_TIMER_THREADS = 2;
     /** Store writes after fetches; a batch has at most a few ids, and records of one batch lock one row. */
     private static final int BATCH_WRITER_THREADS = 4;
-    /** On shutdown, running batches get the upstream's delay and this much more to store their records. */
+    /** On shutdown, running batches get the longest an upstream call may take and this much more to store their records. */
     private static final Duration DRAIN_MARGIN = Duration.ofSeconds(10);
 
     public static void main(String[] args) {
@@ -231,9 +231,14 @@ public class IngestionApplication {
 
     @Bean
     DispatcherLifecycle dispatcherLifecycle(
-            DispatcherLoop loop, Dispatcher dispatcher, QueueStore store, Dialect dialect, IngestSettings settings) {
-        return new DispatcherLifecycle(
-                loop, dispatcher, store, dialect, settings.upstreamDelay().plus(DRAIN_MARGIN));
+            DispatcherLoop loop,
+            Dispatcher dispatcher,
+            QueueStore store,
+            Dialect dialect,
+            IngestSettings settings,
+            UpstreamSettings upstream) {
+        Duration longestCall = upstream.http() ? upstream.timeout() : settings.upstreamDelay();
+        return new DispatcherLifecycle(loop, dispatcher, store, dialect, longestCall.plus(DRAIN_MARGIN));
     }
 
     @Bean(destroyMethod = "close")
