@@ -14,3 +14,8 @@ ALTER TABLE batch ADD COLUMN failed_ids INTEGER DEFAULT 0 NOT NULL;
 ALTER TABLE rate_limiter ADD COLUMN interval_ms BIGINT;
 ALTER TABLE rate_limiter ADD COLUMN not_before TIMESTAMP(6) WITH TIME ZONE;
 ALTER TABLE rate_limiter ADD COLUMN clean_slots INTEGER DEFAULT 0 NOT NULL;
+
+-- The circuit breaker (issue 12): how many slots in a row had every call fail with no answer or a
+-- 5xx. From a few on, the upstream is taken to be down: each slot sends one probe id, and those
+-- attempts do not count, until a probe is answered.
+ALTER TABLE rate_limiter ADD COLUMN failing_slots INTEGER DEFAULT 0 NOT NULL;

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.ingestion.queue.ClaimedBatch;
+import dev.ingestion.queue.RateLimit;
 import dev.ingestion.store.QueueStore;
 import dev.ingestion.upstream.Outcome;
 import dev.ingestion.upstream.RetryPolicy;
@@ -32,6 +33,8 @@ final class Attempt {
     private final String owner;
     private final DispatchEvents events;
     private final List<Retry> retries = new ArrayList<>();
+    /** Whether the upstream answered any call of this attempt (a record, a 404, a 429: it is up). */
+    private volatile boolean answered;
 
     Attempt(
             ClaimedBatch batch,
@@ -57,11 +60,14 @@ final class Attempt {
 
     void settle(ClaimedBatch.Item item, Outcome outcome) {
         if (outcome instanceof Outcome.Fetched fetched) {
+            answered = true;
             store.saveRecord(batch.ingestionId(), batch.index(), item.position(), fetched.json(), now());
             events.recordStored();
         } else if (outcome instanceof Outcome.Final failed) {
+            answered = true;
             fail(item, failed.failure(), attempts());
         } else if (outcome instanceof Outcome.Transient retry) {
+            answered |= !down(retry);
             synchronized (retries) {
                 retries.add(new Retry(item, retry));
             }
@@ -82,7 +88,20 @@ final class Attempt {
                 .map(Retry::outcome)
                 .filter(Outcome.Transient::throttled)
                 .toList();
-        dispatcher.reportSlot(!throttled.isEmpty(), longest(throttled));
+        RateLimit.Slot slot = !throttled.isEmpty()
+                ? RateLimit.Slot.THROTTLED
+                : answered ? RateLimit.Slot.ANSWERED : RateLimit.Slot.DOWN;
+        dispatcher.reportSlot(slot, longest(throttled));
+        if (batch.probe()) {
+            // The upstream was taken to be down: what is left of the batch runs again at the next
+            // slot it gets, and this attempt does not count.
+            if (!due.isEmpty() || batch.toFetch().size() < batch.pending().size()) {
+                store.scheduleRetry(
+                        batch.ingestionId(), batch.index(), owner, batch.startedAt(), batch.priorAttempts());
+                events.retryScheduled(due.size(), batch.startedAt());
+            }
+            return;
+        }
         if (due.isEmpty()) {
             return;
         }
@@ -96,6 +115,12 @@ final class Attempt {
                 longest(due.stream().map(Retry::outcome).toList()));
         store.scheduleRetry(batch.ingestionId(), batch.index(), owner, at, attempts());
         events.retryScheduled(due.size(), at);
+    }
+
+    /** Whether a failure says the upstream is down, not that it answered: no answer at all, or a 5xx. */
+    private static boolean down(Outcome.Transient failure) {
+        return !failure.throttled()
+                && (failure.failure().status() == 0 || failure.failure().status() >= 500);
     }
 
     /** The longest {@code Retry-After} among these outcomes, or null when none asked for one. */

@@ -51,6 +51,9 @@ public final class DispatchMetrics implements DispatchEvents {
                         "the interval between slots in force: the configured one, stretched while the upstream throttles")
                 .baseUnit("seconds")
                 .register(registry);
+        Gauge.builder("ingest.upstream.breaker.open", dispatcher, d -> d.breakerOpen() ? 1 : 0)
+                .description("1 while the upstream is taken to be down: one probe per slot, attempts not counted")
+                .register(registry);
     }
 
     @Override

@@ -51,6 +51,8 @@ public final class Dispatcher {
     private volatile Instant awaitedSlot;
     /** The interval in force as this instance last saw it, for metrics and the log. */
     private volatile Duration effectiveInterval;
+
+    private volatile boolean breakerOpen;
     /** When the last claim read the deciding clock, on this JVM's monotonic clock. */
     private volatile long decidedAtNanos;
 
@@ -141,7 +143,7 @@ public final class Dispatcher {
                 batch.attempt(),
                 batch.pending().size());
         Attempt attempt = new Attempt(batch, this, store, retries, clock, owner, events);
-        List<ClaimedBatch.Item> items = batch.pending();
+        List<ClaimedBatch.Item> items = batch.toFetch();
         List<CompletableFuture<Outcome>> answers = items.isEmpty()
                 ? List.of()
                 : upstream.fetch(items.stream().map(ClaimedBatch.Item::id).toList());
@@ -169,12 +171,22 @@ public final class Dispatcher {
      * Tells the deployment's rate limiter how the upstream took the slot of an attempt that has
      * just ended (see {@link RateLimit}).
      */
-    void reportSlot(boolean throttled, Duration retryAfter) {
-        RateLimit.State after = store.reportSlot(decisions::instant, rateLimit, throttled, retryAfter);
+    void reportSlot(RateLimit.Slot slot, Duration retryAfter) {
+        RateLimit.State after = store.reportSlot(decisions::instant, rateLimit, slot, retryAfter);
         Duration before = effectiveInterval;
         effectiveInterval = after.interval();
+        boolean wasOpen = breakerOpen;
+        breakerOpen = rateLimit.breakerOpen(after);
+        if (breakerOpen && !wasOpen) {
+            log.warn(
+                    "the upstream looks down ({} slots in a row without an answer): each slot now sends one probe, "
+                            + "and attempts do not count until one is answered",
+                    after.failingSlots());
+        } else if (wasOpen && !breakerOpen) {
+            log.info("the upstream answered a probe: back to whole batches");
+        }
         if (!after.interval().equals(before)) {
-            if (throttled) {
+            if (slot == RateLimit.Slot.THROTTLED) {
                 log.warn(
                         "the upstream throttles: the interval is now {} (configured {}){}",
                         after.interval(),
@@ -187,6 +199,11 @@ public final class Dispatcher {
                         rateLimit.floor());
             }
         }
+    }
+
+    /** Whether the breaker was open when this instance last reported a slot. */
+    public boolean breakerOpen() {
+        return breakerOpen;
     }
 
     /** The interval in force as this instance last saw it. */

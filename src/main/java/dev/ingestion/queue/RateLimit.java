@@ -23,6 +23,19 @@ public record RateLimit(Duration floor, Duration max) {
     /** Clean slots in a row before a stretched interval halves. */
     public static final int HOLD = 10;
 
+    /** Slots in a row with every call failing (no answer, or a 5xx) before the breaker opens. */
+    public static final int BREAKER = 3;
+
+    /** How the upstream took the calls of one slot. */
+    public enum Slot {
+        /** It answered at least one call (a record, or a final answer such as a 404). */
+        ANSWERED,
+        /** It said it is pushed too hard (a 429, or a 503 with {@code Retry-After}). */
+        THROTTLED,
+        /** Every call failed with no answer (a timeout, a refused connection) or a 5xx. */
+        DOWN
+    }
+
     public RateLimit {
         if (floor == null || floor.toMillis() < 1) {
             throw new IllegalArgumentException("the interval must be at least 1ms, got " + floor);
@@ -43,12 +56,36 @@ public record RateLimit(Duration floor, Duration max) {
      * @param interval the interval in force, from {@code floor} to {@code max}
      * @param notBefore no slot opens before this (the upstream's {@code Retry-After}), or null
      * @param cleanSlots slots in a row without throttling since the interval last changed
+     * @param failingSlots slots in a row that found the upstream down
      */
-    public record State(Instant lastStart, Duration interval, Instant notBefore, int cleanSlots) {}
+    public record State(Instant lastStart, Duration interval, Instant notBefore, int cleanSlots, int failingSlots) {}
 
     /** The state of a limiter that has never been throttled. */
     public State at(Instant lastStart) {
-        return new State(lastStart, floor, null, 0);
+        return new State(lastStart, floor, null, 0, 0);
+    }
+
+    /**
+     * Whether the upstream is taken to be down: then each slot carries a single id, a probe, and
+     * its attempts do not count toward the most allowed, so a long outage fails no id.
+     */
+    public boolean breakerOpen(State state) {
+        return state.failingSlots() >= BREAKER;
+    }
+
+    /** The state after a slot the upstream took as {@code slot} said, at {@code now}. */
+    public State after(State state, Slot slot, Instant now, Duration retryAfter) {
+        return switch (slot) {
+            case THROTTLED -> throttled(state, now, retryAfter);
+            case ANSWERED -> clean(state);
+            case DOWN ->
+                new State(
+                        state.lastStart(),
+                        state.interval(),
+                        state.notBefore(),
+                        state.cleanSlots(),
+                        state.failingSlots() + 1);
+        };
     }
 
     /** The earliest moment the next slot opens. */
@@ -80,20 +117,20 @@ public record RateLimit(Duration floor, Duration max) {
     public State throttled(State state, Instant now, Duration retryAfter) {
         Duration doubled = state.interval().multipliedBy(2);
         Instant notBefore = retryAfter == null ? state.notBefore() : later(state.notBefore(), now.plus(retryAfter));
-        return new State(state.lastStart(), doubled.compareTo(max) > 0 ? max : doubled, notBefore, 0);
+        return new State(state.lastStart(), doubled.compareTo(max) > 0 ? max : doubled, notBefore, 0, 0);
     }
 
     /** After a slot the upstream did not throttle: after {@link #HOLD} of them, a stretched interval halves. */
     public State clean(State state) {
         int clean = state.cleanSlots() + 1;
         if (state.interval().compareTo(floor) <= 0) {
-            return new State(state.lastStart(), floor, state.notBefore(), Math.min(clean, HOLD));
+            return new State(state.lastStart(), floor, state.notBefore(), Math.min(clean, HOLD), 0);
         }
         if (clean < HOLD) {
-            return new State(state.lastStart(), state.interval(), state.notBefore(), clean);
+            return new State(state.lastStart(), state.interval(), state.notBefore(), clean, 0);
         }
         Duration halved = state.interval().dividedBy(2);
-        return new State(state.lastStart(), halved.compareTo(floor) < 0 ? floor : halved, state.notBefore(), 0);
+        return new State(state.lastStart(), halved.compareTo(floor) < 0 ? floor : halved, state.notBefore(), 0, 0);
     }
 
     private static Instant later(Instant a, Instant b) {

@@ -246,16 +246,18 @@ public class QueueStore {
     }
 
     /**
-     * Tells the rate limiter how the upstream took a slot: throttled (it doubles the interval in
-     * force, and no slot opens before {@code retryAfter} from the deciding clock's now) or not
-     * (a stretched interval shrinks back after a run of these).
+     * Tells the rate limiter how the upstream took a slot (see {@link RateLimit#after}): throttled
+     * doubles the interval in force, and no slot opens before {@code retryAfter} from the deciding
+     * clock's now; answered shrinks a stretched interval back after a run of them; down counts
+     * towards opening the breaker.
      *
      * @return the limiter's state after the report
      */
-    public RateLimit.State reportSlot(Supplier<Instant> clock, RateLimit rate, boolean throttled, Duration retryAfter) {
+    public RateLimit.State reportSlot(
+            Supplier<Instant> clock, RateLimit rate, RateLimit.Slot slot, Duration retryAfter) {
         return tx.execute(status -> {
             RateLimit.State before = limiter.lock(rate);
-            RateLimit.State after = throttled ? rate.throttled(before, clock.get(), retryAfter) : rate.clean(before);
+            RateLimit.State after = rate.after(before, slot, clock.get(), retryAfter);
             if (!after.equals(before)) {
                 limiter.adapt(after);
             }

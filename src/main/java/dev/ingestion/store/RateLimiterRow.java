@@ -16,7 +16,7 @@ import dev.ingestion.queue.RateLimit;
  */
 final class RateLimiterRow {
 
-    private static final String COLUMNS = "last_start, interval_ms, not_before, clean_slots";
+    private static final String COLUMNS = "last_start, interval_ms, not_before, clean_slots, failing_slots";
 
     private final JdbcClient jdbc;
 
@@ -65,12 +65,14 @@ final class RateLimiterRow {
     /** Records how the interval adapted; only inside the transaction that holds the lock. */
     void adapt(RateLimit.State state) {
         jdbc.sql("""
-                UPDATE rate_limiter SET interval_ms = :interval, not_before = :notBefore, clean_slots = :clean
+                UPDATE rate_limiter SET interval_ms = :interval, not_before = :notBefore, clean_slots = :clean,
+                                        failing_slots = :failing
                 WHERE id = 1
                 """)
                 .param("interval", state.interval().toMillis())
                 .param("notBefore", Sql.ts(state.notBefore()))
                 .param("clean", state.cleanSlots())
+                .param("failing", state.failingSlots())
                 .update();
     }
 
@@ -87,6 +89,10 @@ final class RateLimiterRow {
             interval = rate.max();
         }
         return new RateLimit.State(
-                Sql.instant(rs, "last_start"), interval, Sql.instant(rs, "not_before"), rs.getInt("clean_slots"));
+                Sql.instant(rs, "last_start"),
+                interval,
+                Sql.instant(rs, "not_before"),
+                rs.getInt("clean_slots"),
+                rs.getInt("failing_slots"));
     }
 }

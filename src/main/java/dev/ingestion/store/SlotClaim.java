@@ -108,7 +108,8 @@ final class SlotClaim {
                 attempt,
                 pick.countedAttempts(),
                 now,
-                pendingItems(pick.ingestionId(), pick.index())));
+                pendingItems(pick.ingestionId(), pick.index()),
+                rate.breakerOpen(limit)));
     }
 
     private void startFresh(Candidate pick, Instant now, String owner, Instant leaseUntil) {

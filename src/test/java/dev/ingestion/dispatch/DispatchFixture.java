@@ -93,7 +93,7 @@ abstract class DispatchFixture {
     String describe(Claim.Started started) {
         long second = Duration.between(T0, started.batch().startedAt()).toMillis();
         List<Integer> ids =
-                started.batch().pending().stream().map(item -> item.id()).toList();
+                started.batch().toFetch().stream().map(item -> item.id()).toList();
         return "T" + (second % 1000 == 0 ? Long.toString(second / 1000) : second + "ms") + " " + ids;
     }
 

@@ -196,4 +196,50 @@ abstract class RetryContract extends DispatchFixture {
 
         assertThat(reads.records(id, 0, 1).get(0).data()).contains("\"attempts\":3");
     }
+
+    @Test
+    void anUpstreamDownForLongFailsNoIdOnceTheBreakerOpensOneProbePerSlotUncountedUntilOneIsAnswered() {
+        dispatcher = new Dispatcher(
+                store,
+                upstream,
+                new RetryPolicy(BACKOFF, 5, () -> 0),
+                clock,
+                clock,
+                new RateLimit(INTERVAL),
+                LEASE,
+                "instance-1",
+                Runnable::run,
+                DispatchEvents.NONE);
+        UUID id = ingest(Priority.HIGH, 1, 2, 3);
+        List<String> starts = new java.util.ArrayList<>();
+        for (int second = 0; second <= 100; second += 5) {
+            String start = runOnceAt(second);
+            if (start.startsWith("T")) {
+                starts.add(start + (dispatcher.breakerOpen() ? " (breaker open)" : ""));
+            }
+            boolean down = second < 85;
+            answer((i, fetch) -> {
+                if (down) {
+                    fetch.failTransiently(500, null);
+                } else {
+                    fetch.succeed();
+                }
+            });
+        }
+
+        assertThat(starts)
+                .containsExactly(
+                        "T0 [1, 2, 3]",
+                        "T10 [1, 2, 3]",
+                        "T30 [1, 2, 3]", // the third slot in a row without an answer: the breaker opens
+                        "T70 [1] (breaker open)", // the back-off after 3 attempts, then probes
+                        "T75 [1] (breaker open)",
+                        "T80 [1] (breaker open)",
+                        "T85 [1] (breaker open)", // answered: closed again
+                        "T90 [2, 3]");
+        assertThat(reads.records(id, 0, 3).values())
+                .allSatisfy(r -> assertThat(r.state()).isEqualTo(RecordState.FETCHED));
+        assertThat(reads.startedBatches(id).get(0).completed()).isTrue();
+        assertThat(dispatcher.breakerOpen()).isFalse();
+    }
 }
