@@ -45,6 +45,7 @@ import dev.ingestion.upstream.HttpUpstream;
 import dev.ingestion.upstream.RetryPolicy;
 import dev.ingestion.upstream.SimulatedUpstream;
 import dev.ingestion.upstream.Upstream;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
@@ -127,8 +128,12 @@ public class IngestionApplication {
 
     @Bean
     @DependsOnDatabaseInitialization
-    QueueReads queueReads(DataSource dataSource) {
-        return new QueueReads(dataSource);
+    QueueReads queueReads(DataSource dataSource, MeterRegistry registry) {
+        QueueReads reads = new QueueReads(dataSource);
+        Gauge.builder("ingest.batches.waiting.retry", reads, QueueReads::batchesWaitingForRetry)
+                .description("batches handed back to be tried again, waiting for their time or a slot")
+                .register(registry);
+        return reads;
     }
 
     @Bean

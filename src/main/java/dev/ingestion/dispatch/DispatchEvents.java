@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 
 import dev.ingestion.queue.Claim;
+import dev.ingestion.upstream.Outcome;
 
 /** What the dispatcher reports as it works, for metrics; every method does nothing by default. */
 public interface DispatchEvents {
@@ -14,6 +15,9 @@ public interface DispatchEvents {
     default void claimed(Claim claim, Duration took, Duration lateness) {}
 
     default void recordStored() {}
+
+    /** The upstream's answer for one id came, {@code took} after the slot's calls went out. */
+    default void answered(Outcome outcome, Duration took) {}
 
     /** Storing an attempt's outcomes failed; the batch runs again at a later slot. */
     default void batchFailed() {}

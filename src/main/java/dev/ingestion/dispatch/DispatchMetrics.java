@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 
 import dev.ingestion.queue.Claim;
+import dev.ingestion.upstream.Outcome;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -20,6 +21,12 @@ public final class DispatchMetrics implements DispatchEvents {
     private final Counter failures;
     private final Counter retries;
     private final MeterRegistry registry;
+
+    private static final Duration[] LATENCY_BUCKETS = {
+        Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+        Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
+        Duration.ofSeconds(10), Duration.ofSeconds(30)
+    };
 
     public DispatchMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -75,6 +82,25 @@ public final class DispatchMetrics implements DispatchEvents {
     @Override
     public void batchFailed() {
         failures.increment();
+    }
+
+    /**
+     * One timer per kind of answer: its count is the calls that came to it, its buckets their
+     * latency (from the slot's calls going out to the answer).
+     */
+    @Override
+    public void answered(Outcome outcome, Duration took) {
+        String kind = outcome instanceof Outcome.Fetched
+                ? "fetched"
+                : outcome instanceof Outcome.Final
+                        ? "final"
+                        : ((Outcome.Transient) outcome).throttled() ? "throttled" : "transient";
+        Timer.builder("ingest.upstream.calls")
+                .description("the upstream's answers, by outcome, and how long each took")
+                .tag("outcome", kind)
+                .serviceLevelObjectives(LATENCY_BUCKETS)
+                .register(registry)
+                .record(took);
     }
 
     @Override

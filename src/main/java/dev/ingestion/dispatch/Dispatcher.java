@@ -147,10 +147,13 @@ public final class Dispatcher {
         List<CompletableFuture<Outcome>> answers = items.isEmpty()
                 ? List.of()
                 : upstream.fetch(items.stream().map(ClaimedBatch.Item::id).toList());
+        long sent = System.nanoTime();
         CompletableFuture<?>[] fetches = new CompletableFuture<?>[items.size()];
         for (int i = 0; i < fetches.length; i++) {
             ClaimedBatch.Item item = items.get(i);
-            fetches[i] = answers.get(i).thenAcceptAsync(outcome -> attempt.settle(item, outcome), workers);
+            CompletableFuture<Outcome> answer = answers.get(i);
+            answer.thenAccept(outcome -> events.answered(outcome, Duration.ofNanos(System.nanoTime() - sent)));
+            fetches[i] = answer.thenAcceptAsync(outcome -> attempt.settle(item, outcome), workers);
         }
         CompletableFuture<Void> run = CompletableFuture.allOf(fetches).thenRunAsync(attempt::finish, workers);
         inFlight.put(key, run);

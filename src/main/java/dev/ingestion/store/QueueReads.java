@@ -73,6 +73,14 @@ public class QueueReads {
                 .list();
     }
 
+    /** Batches handed back to be tried again that have not started since: for metrics. */
+    public long batchesWaitingForRetry() {
+        return jdbc.sql("""
+                        SELECT COUNT(*) FROM batch
+                        WHERE status = 'triggered' AND lease_owner IS NULL AND retry_at IS NOT NULL
+                        """).query(Long.class).single();
+    }
+
     /** The positions of {@code [from, to)} whose ids failed for good. */
     public Set<Integer> failedPositions(UUID ingestionId, int from, int to) {
         return new HashSet<>(jdbc.sql("""
