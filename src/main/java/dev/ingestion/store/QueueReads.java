@@ -23,6 +23,13 @@ import dev.ingestion.queue.RecordState;
  */
 public class QueueReads {
 
+    /**
+     * Records are read this many positions at a time, and each window is handed on before the next
+     * is read: a page of 1,000 records of up to 1 MB each (INGEST_UPSTREAM_MAX_RECORD) never holds
+     * more than 16 MB of them, and a page of small records costs a few more queries.
+     */
+    static final int RECORDS_AT_ONCE = 16;
+
     private final JdbcClient jdbc;
     private final IdChunks chunks;
     private final RateLimiterRow limiter;
@@ -116,10 +123,14 @@ public class QueueReads {
      */
     public void forEachRecord(IngestionRow ingestion, int from, int to, RecordSink sink) {
         int end = Math.min(to, ingestion.idCount());
-        Map<Integer, StoredRecord> stored = records(ingestion.id(), from, end);
         chunks.forEach(ingestion, from, end, (first, ids) -> {
-            for (int position = Math.max(from, first); position < end && position - first < ids.length; position++) {
-                sink.accept(position, ids[position - first], stored.get(position));
+            int last = Math.min(end, first + ids.length);
+            for (int window = Math.max(from, first); window < last; window += RECORDS_AT_ONCE) {
+                int windowEnd = Math.min(last, window + RECORDS_AT_ONCE);
+                Map<Integer, StoredRecord> stored = records(ingestion.id(), window, windowEnd);
+                for (int position = window; position < windowEnd; position++) {
+                    sink.accept(position, ids[position - first], stored.get(position));
+                }
             }
         });
     }

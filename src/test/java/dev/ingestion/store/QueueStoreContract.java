@@ -134,6 +134,40 @@ abstract class QueueStoreContract {
     }
 
     @Test
+    void aPageOfRecordsComesInRequestOrderAcrossReadWindowsAndChunksWithEachStoredRecordAtItsPosition() {
+        int[] ids = IntStream.range(0, 2500).map(i -> 5000 + i).toArray();
+        UUID id = insert(LOW, ids);
+        List<Integer> stored = List.of(10, 15, 16, 31, 32, 1022, 1023, 1040, 1049);
+        JdbcClient jdbc = JdbcClient.create(dataSource);
+        for (int position : stored) {
+            jdbc.sql("""
+                            INSERT INTO record (ingestion_id, position, state, data, fetched_at)
+                            VALUES (:id, :position, 'fetched', :data, :at)
+                            """)
+                    .param("id", id)
+                    .param("position", position)
+                    .param("data", "{\"p\":" + position + "}")
+                    .param("at", Sql.ts(T0))
+                    .update();
+        }
+        List<Integer> positions = new ArrayList<>();
+        List<Integer> withRecords = new ArrayList<>();
+
+        reads.forEachRecord(reads.findIngestion(id).orElseThrow(), 10, 1050, (position, requested, record) -> {
+            positions.add(position);
+            assertThat(requested).isEqualTo(5000 + position);
+            if (record != null) {
+                assertThat(record.data()).isEqualTo("{\"p\":" + position + "}");
+                withRecords.add(position);
+            }
+        });
+
+        assertThat(positions)
+                .containsExactlyElementsOf(IntStream.range(10, 1050).boxed().toList());
+        assertThat(withRecords).containsExactlyElementsOf(stored);
+    }
+
+    @Test
     void anUnknownIngestionIsNotFound() {
         assertThat(reads.findIngestion(UUID.randomUUID())).isEmpty();
     }
