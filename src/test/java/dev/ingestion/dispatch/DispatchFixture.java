@@ -1,5 +1,6 @@
 package dev.ingestion.dispatch;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -65,6 +66,12 @@ abstract class DispatchFixture {
 
     Dispatcher dispatcher(String owner, ManualUpstream upstream) {
         return new Dispatcher(store, upstream, clock, new RateLimit(INTERVAL), LEASE, owner, Runnable::run);
+    }
+
+    /** Instance 1 with its own retry policy, deciding clock and events; this test's store, upstream and clock. */
+    Dispatcher dispatcherWith(RetryPolicy retries, Clock decisions, RateLimit rate, DispatchEvents events) {
+        return new Dispatcher(
+                store, upstream, retries, clock, decisions, rate, LEASE, "instance-1", Runnable::run, events);
     }
 
     UUID ingest(Priority priority, int... ids) {

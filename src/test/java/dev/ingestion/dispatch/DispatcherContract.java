@@ -195,17 +195,7 @@ abstract class DispatcherContract extends DispatchFixture {
     @Test
     void timesFromThisInstancesClockNeverComeBeforeTheStartTheDecidingClockWrote() {
         FakeClock database = new FakeClock(at(10)); // this instance's clock is 10 s behind the database's
-        dispatcher = new Dispatcher(
-                store,
-                upstream,
-                RETRY_AT_THE_NEXT_SLOT,
-                clock,
-                database,
-                new RateLimit(INTERVAL),
-                LEASE,
-                "instance-1",
-                Runnable::run,
-                DispatchEvents.NONE);
+        dispatcher = dispatcherWith(RETRY_AT_THE_NEXT_SLOT, database, new RateLimit(INTERVAL), DispatchEvents.NONE);
         UUID id = ingest(Priority.MEDIUM, 1, 2, 3);
 
         assertThat(dispatcher.runOnce()).isInstanceOf(Claim.Started.class);
@@ -225,17 +215,7 @@ abstract class DispatcherContract extends DispatchFixture {
     @Test
     void theDecidingClockAloneTimesSlots() {
         FakeClock database = new FakeClock(at(10));
-        dispatcher = new Dispatcher(
-                store,
-                upstream,
-                RETRY_AT_THE_NEXT_SLOT,
-                clock,
-                database,
-                new RateLimit(INTERVAL),
-                LEASE,
-                "instance-1",
-                Runnable::run,
-                DispatchEvents.NONE);
+        dispatcher = dispatcherWith(RETRY_AT_THE_NEXT_SLOT, database, new RateLimit(INTERVAL), DispatchEvents.NONE);
         ingest(Priority.MEDIUM, 1, 2, 3, 4);
         dispatcher.runOnce();
 
@@ -249,22 +229,12 @@ abstract class DispatcherContract extends DispatchFixture {
     @Test
     void reportsEachClaimAndHowLateAStartCameAfterTheSlotItWaitedFor() {
         List<String> reported = new ArrayList<>();
-        dispatcher = new Dispatcher(
-                store,
-                upstream,
-                RETRY_AT_THE_NEXT_SLOT,
-                clock,
-                clock,
-                new RateLimit(INTERVAL),
-                LEASE,
-                "instance-1",
-                Runnable::run,
-                new DispatchEvents() {
-                    @Override
-                    public void claimed(Claim claim, Duration took, Duration lateness) {
-                        reported.add(claim.getClass().getSimpleName() + " " + lateness);
-                    }
-                });
+        dispatcher = dispatcherWith(RETRY_AT_THE_NEXT_SLOT, clock, new RateLimit(INTERVAL), new DispatchEvents() {
+            @Override
+            public void claimed(Claim claim, Duration took, Duration lateness) {
+                reported.add(claim.getClass().getSimpleName() + " " + lateness);
+            }
+        });
         ingest(Priority.MEDIUM, 1, 2, 3, 4);
         runOnceAt(0);
         runOnceAt(3);

@@ -28,17 +28,8 @@ abstract class RetryContract extends DispatchFixture {
 
     @BeforeEach
     void withRetries() {
-        dispatcher = new Dispatcher(
-                store,
-                upstream,
-                new RetryPolicy(BACKOFF, 3, () -> 0),
-                clock,
-                clock,
-                new RateLimit(INTERVAL),
-                LEASE,
-                "instance-1",
-                Runnable::run,
-                DispatchEvents.NONE);
+        dispatcher = dispatcherWith(
+                new RetryPolicy(BACKOFF, 3, () -> 0), clock, new RateLimit(INTERVAL), DispatchEvents.NONE);
     }
 
     /** Answers the fetches sent so far that have no answer yet: each id by {@code answer}. */
@@ -199,17 +190,8 @@ abstract class RetryContract extends DispatchFixture {
 
     @Test
     void anUpstreamDownForLongFailsNoIdOnceTheBreakerOpensOneProbePerSlotUncountedUntilOneIsAnswered() {
-        dispatcher = new Dispatcher(
-                store,
-                upstream,
-                new RetryPolicy(BACKOFF, 5, () -> 0),
-                clock,
-                clock,
-                new RateLimit(INTERVAL),
-                LEASE,
-                "instance-1",
-                Runnable::run,
-                DispatchEvents.NONE);
+        dispatcher = dispatcherWith(
+                new RetryPolicy(BACKOFF, 5, () -> 0), clock, new RateLimit(INTERVAL), DispatchEvents.NONE);
         UUID id = ingest(Priority.HIGH, 1, 2, 3);
         List<String> starts = new java.util.ArrayList<>();
         for (int second = 0; second <= 100; second += 5) {
