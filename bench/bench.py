@@ -8,9 +8,16 @@ start-up with and without class-data sharing, then once per store drives it with
 reads its start log, runs
 the claim benchmark (dev.ingestion.bench.ClaimBench), prints one table and appends it to
 docs/BENCHMARKS.md. Every process it starts is stopped before it returns, on failure too.
+
+Rows 6 (issue 12 item 7, H2 only; alone with --only upstream): the rhythm with 10% of the
+simulation's calls failing, its retries read from the start log with attempts
+(dev.ingestion.bench.StartLog); then the service against a stub upstream (bench/stub_upstream.py)
+allowing 3 ids per interval, whose allowance is halved and then restored, measured from the
+stub's own log of calls.
 """
 
 import argparse
+import bisect
 import datetime
 import json
 import math
@@ -27,6 +34,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
+
+from stub_upstream import StubUpstream, slots
 
 T0 = time.monotonic()
 CHILDREN = []  # every process started here: stopped in cleanup()
@@ -223,17 +232,23 @@ def run_wrk(args, svc, connections, seconds, threads=None):
     return r
 
 
-def start_log(args, url, user, password):
-    """The store's start log: (epoch seconds, owner) per start, oldest first."""
+def start_log_rows(args, url, user, password):
+    """The store's start log (dev.ingestion.bench.StartLog): (epoch seconds, owner, attempt) per
+    start, oldest first; an attempt above 1 is a retry, or a run again after an instance died."""
     out = subprocess.run([args.java, "-cp", args.classpath, "dev.ingestion.bench.StartLog", url, user, password],
-                         capture_output=True, text=True, timeout=120)
+                         capture_output=True, text=True, timeout=180)
     if out.returncode != 0:
         raise RuntimeError(f"StartLog failed:\n{out.stderr[-3000:]}")
-    starts = []
+    rows = []
     for line in out.stdout.splitlines():
-        micros, _, owner = line.partition(" ")
-        starts.append(int(micros) / 1e6)
-    return starts
+        micros, owner, attempt = line.split(" ")
+        rows.append((int(micros) / 1e6, owner, int(attempt)))
+    return rows
+
+
+def start_log(args, url, user, password):
+    """The store's start log: epoch seconds per start, oldest first."""
+    return [at for at, _, _ in start_log_rows(args, url, user, password)]
 
 
 def rhythm(starts, window, count=RHYTHM_STARTS, interval_ms=INTERVAL_MS):
@@ -389,6 +404,251 @@ def claim_bench(args):
     return results
 
 
+# ---- issue 12 item 7: a failing upstream, and one that throttles -------------------------------
+
+FAILURE_RATE = 0.1
+FAILURE_SEED = 1
+RETRY_BACKOFF_MS = 400
+STUB_ALLOWANCE = 3
+STUB_TOLERANCE = 0.1
+STUB_RETRY_AFTER = "1"
+STUB_MAX_INTERVAL = "2s"
+STUB_STEADY_SLOTS = 40
+STUB_PHASE_SLOTS = 30
+CLEAN_RUN = 10  # slots in a row without a 429 that count as "no more 429s"
+
+
+def start_attempts(args, url, user, password):
+    """The store's start log with attempts: (epoch seconds, attempt) per start, oldest first."""
+    return [(at, attempt) for at, _, attempt in start_log_rows(args, url, user, password)]
+
+
+def effective_interval(svc):
+    """ingest_effective_interval_seconds from /metrics, or None."""
+    try:
+        with urllib.request.urlopen(svc.base + "/metrics", timeout=5) as r:
+            text = r.read().decode()
+    except (OSError, urllib.error.URLError):
+        return None
+    m = re.search(r"^ingest_effective_interval_seconds(?:\{[^}]*\})? ([0-9.eE+-]+)", text, re.M)
+    return float(m.group(1)) if m else None
+
+
+def bench_failures(args):
+    """The rhythm row with 10% of the simulation's calls failing (a 500), retries within the run."""
+    store = "h2-failures"
+    folder = os.path.join(args.work, f"service-{store}")
+    os.makedirs(folder)
+    url = "jdbc:h2:file:" + os.path.join(folder, "data", "ingest")
+    env = {"INGEST_DB_URL": url, "INGEST_INTERVAL": f"{INTERVAL_MS}ms", "INGEST_UPSTREAM_DELAY": f"{UPSTREAM_DELAY_MS}ms",
+           "INGEST_UPSTREAM_FAILURE_RATE": str(FAILURE_RATE), "INGEST_UPSTREAM_SEED": str(FAILURE_SEED),
+           "INGEST_RETRY_BACKOFF": f"{RETRY_BACKOFF_MS}ms"}
+    log(f"h2: rhythm with {FAILURE_RATE:.0%} of upstream calls failing (seed {FAILURE_SEED}, back-off "
+        f"{RETRY_BACKOFF_MS} ms): {RHYTHM_STARTS} starts at {INTERVAL_MS} ms")
+    svc = Service(args, store, env, folder)
+    r = {}
+    try:
+        r["startup_s"] = svc.await_healthy()
+        r["jvm_options"] = svc.jvm_options()
+        post_ids(args, svc, 3 * (RHYTHM_STARTS * 4))  # far more batches than slots: work waits throughout
+        time.sleep(2.0)  # ten slots on the cold path first, and retries under way
+        begin = time.time()
+        time.sleep((RHYTHM_STARTS + 1) * INTERVAL_MS / 1000 + 1.0)
+        window = (begin, time.time())
+        r["interval_end"] = effective_interval(svc)
+    finally:
+        svc.stop()
+    starts = start_attempts(args, url, "", "")
+    rh = rhythm([t for t, _ in starts], window)
+    if rh is None or rh["starts"] < RHYTHM_STARTS:
+        raise RuntimeError(f"h2 with failures: only {0 if rh is None else rh['starts']} starts in the window")
+    picked = [a for t, a in starts if window[0] <= t <= window[1]][:RHYTHM_STARTS + 1][1:]
+    rh["retries"] = sum(1 for a in picked if a > 1)
+    rh["slots"] = len(picked)
+    rh["interval_end"] = r["interval_end"]
+    log(f"h2 with failures: lateness p50 {rh['p50']:.1f} ms, p99 {rh['p99']:.1f} ms, max {rh['max']:.1f} ms, "
+        f"{rh['wasted']} wasted slots, smallest gap {rh['min_gap']:.1f} ms, {rh['retries']} of {rh['slots']} "
+        f"starts were retries")
+    return {"failures": rh, "upstream_jvm_options": r["jvm_options"]}
+
+
+def wait_slots(stub, since, count, timeout):
+    """Waits until `count` slots have started after `since` (and their calls had 50 ms to come)."""
+    end = time.time() + timeout
+    while time.time() < end:
+        if len(slots([c for c in stub.snapshot() if c[0] >= since])) >= count:
+            time.sleep(0.05)
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def bench_stub(args):
+    """Against a stub allowing 3 ids per interval: steady state, the allowance halved, then restored."""
+    store = "h2-stub"
+    folder = os.path.join(args.work, f"service-{store}")
+    os.makedirs(folder)
+    url = "jdbc:h2:file:" + os.path.join(folder, "data", "ingest")
+    floor = INTERVAL_MS / 1000
+    stub = StubUpstream(STUB_ALLOWANCE, floor, STUB_TOLERANCE, STUB_RETRY_AFTER).start()
+    env = {"INGEST_DB_URL": url, "INGEST_INTERVAL": f"{INTERVAL_MS}ms", "INGEST_MAX_INTERVAL": STUB_MAX_INTERVAL,
+           "INGEST_UPSTREAM_URL": f"http://127.0.0.1:{stub.port}/items/{{id}}",
+           "INGEST_RETRY_BACKOFF": f"{RETRY_BACKOFF_MS}ms"}
+    log(f"h2: against a stub allowing {STUB_ALLOWANCE} ids per {INTERVAL_MS} ms (port {stub.port})")
+    svc = Service(args, store, env, folder)
+    r = {}
+    try:
+        svc.await_healthy()
+        post_ids(args, svc, 1500)
+        if not wait_slots(stub, 0, 10, 60):  # ten slots of warm-up, not measured
+            raise RuntimeError("the stub saw fewer than 10 slots in 60 s:\n" + tail(svc.log_path))
+        a0 = time.time()
+        wait_slots(stub, a0, STUB_STEADY_SLOTS, STUB_STEADY_SLOTS * floor * 3)
+        r["a_interval"] = effective_interval(svc)
+        b0 = time.time()
+        stub.set_period(2 * floor)
+        log(f"h2-stub: steady state measured; the stub now allows {STUB_ALLOWANCE} ids per {2 * INTERVAL_MS} ms")
+        wait_slots(stub, b0, STUB_PHASE_SLOTS, 60)
+        r["b_interval"] = effective_interval(svc)
+        c0 = time.time()
+        stub.set_period(floor)
+        log(f"h2-stub: the stub allows {STUB_ALLOWANCE} ids per {INTERVAL_MS} ms again")
+        wait_slots(stub, c0, STUB_PHASE_SLOTS, 60)
+        r["c_interval"] = effective_interval(svc)
+        c1 = time.time()
+    finally:
+        svc.stop()
+        stub.stop()
+    all_slots = slots(stub.snapshot())
+
+    def phase(a, b):
+        return [(t, st) for t, st in all_slots if a <= t < b]
+
+    a = phase(a0, b0)
+    r["a_slots"], r["a_calls"] = len(a), sum(len(st) for _, st in a)
+    r["a_429"] = sum(st.count(429) for _, st in a)
+
+    b = phase(b0, c0)
+    throttled = [st.count(429) > 0 for _, st in b]
+    r["b_slots"], r["b_429"] = len(b), sum(st.count(429) for _, st in b)
+    settle = next((i for i in range(len(b) - CLEAN_RUN + 1) if not any(throttled[i:i + CLEAN_RUN])), None)
+    r["b_settle"] = settle  # slots after the change before a run of CLEAN_RUN clean ones
+    r["b_burst_429"] = sum(st.count(429) for _, st in b[:settle]) if settle is not None else None
+    r["b_later_429_slots"] = sum(throttled[settle:]) if settle is not None else None
+    gaps_b = [(y[0] - x[0]) * 1000 for x, y in zip(b[settle or 0:], b[(settle or 0) + 1:])]
+    r["b_median_gap"] = statistics.median(gaps_b) if gaps_b else None
+
+    before = [s for s in all_slots if s[0] < c0][-1:]
+    c = phase(c0, c1)
+    seq = before + c
+    gaps_c = [(y[0] - x[0]) * 1000 for x, y in zip(seq, seq[1:])]
+    # the first slot after the change from which every gap is under 1.5 floors: back at the floor
+    back = next((i + 1 for i in range(len(gaps_c)) if all(g < 1.5 * INTERVAL_MS for g in gaps_c[i:])), None)
+    r["c_back"] = back if back is not None and back < len(gaps_c) else None
+    r["c_first"] = next((i + 1 for i, g in enumerate(gaps_c) if g < 1.5 * INTERVAL_MS), None)
+    r["c_slots"], r["c_429"] = len(c), sum(st.count(429) for _, st in c)
+
+    # The service's own starts (its start log): how far apart they were, and how long after its
+    # start a slot's first call reached the stub, so that a 429 can be told from a slot the stub
+    # merely saw early (its calls delayed on their way more than the tolerance).
+    starts = sorted(t for t, _ in start_attempts(args, url, "", ""))
+    for key, (lo, hi), sl in (("a", (a0, b0), a), ("c", (c0, c1), c)):
+        inside = [t for t in starts if lo - 1 <= t < hi]
+        gaps = [(y - x) * 1000 for x, y in zip(inside, inside[1:]) if y >= lo]
+        lags = []
+        for t, _ in sl:
+            k = bisect.bisect_right(starts, t + 0.002) - 1
+            if k >= 0:
+                lags.append((t - starts[k]) * 1000)
+        r[key + "_min_start_gap"] = min(gaps) if gaps else None
+        r[key + "_max_lag"] = max(lags) if lags else None
+    with open(os.path.join(args.work, "stub-calls.tsv"), "w") as f:  # kept with BENCH_KEEP=1
+        f.write(f"# epoch s\tid\tstatus\tstub period s; phases from {a0:.3f}, {b0:.3f}, {c0:.3f} to {c1:.3f}\n")
+        f.writelines(f"{t:.6f}\t{i}\t{st}\t{per}\n" for t, i, st, per in stub.snapshot())
+    log(f"h2-stub: steady: 429s: {r['a_429']} in {r['a_slots']} slots; halved: no 429 for {CLEAN_RUN} slots "
+        f"from slot {None if settle is None else settle + 1} on (429s: {r['b_429']} in {r['b_slots']} slots), "
+        f"median gap after {r['b_median_gap'] or float('nan'):.0f} ms; relented: at the floor at slot "
+        f"{r['c_first']}, for good from slot {r['c_back']} on (429s: {r['c_429']} in {r['c_slots']} slots); interval "
+        f"in force at the end of each phase {r['a_interval']} / {r['b_interval']} / {r['c_interval']} s; "
+        f"smallest gap between starts {fmt(r['a_min_start_gap'])} / {fmt(r['c_min_start_gap'])} ms, largest lag "
+        f"from a start to its first call at the stub {fmt(r['a_max_lag'])} / {fmt(r['c_max_lag'])} ms")
+    return {"stub": r}
+
+
+def fmt(value):
+    return "?" if value is None else f"{value:.1f}"
+
+
+def bench_upstream(args):
+    r = bench_failures(args)
+    r.update(bench_stub(args))
+    return r
+
+
+def upstream_rows(row, svc):
+    """The rows of issue 12 item 7 (H2 only)."""
+    def fail_cell(s):
+        rh = (svc(s) or {}).get("failures")
+        if not rh:
+            return "n/a"
+        share = rh["retries"] / rh["slots"] if rh["slots"] else float("nan")
+        return (f"late p50 {rh['p50']:.1f} ms · p99 {rh['p99']:.1f} ms · max {rh['max']:.1f} ms · {rh['wasted']} wasted · "
+                f"smallest gap {rh['min_gap']:.1f} ms · retries {rh['retries']} of {rh['slots']} slots ({share:.0%}) "
+                + verdict(rh["p99"] < 20 and rh["wasted"] == 0 and rh["min_gap"] >= INTERVAL_MS))
+    row(6, f"rhythm with {FAILURE_RATE:.0%} of upstream calls failing (simulation, seed {FAILURE_SEED}, "
+           f"`INGEST_RETRY_BACKOFF={RETRY_BACKOFF_MS}ms`): {RHYTHM_STARTS} starts at {INTERVAL_MS} ms, work waiting, "
+           f"upstream delay {UPSTREAM_DELAY_MS} ms; share of slots spent on retries",
+        "p99 late < 20 ms, 0 wasted, no gap < 200 ms", fail_cell)
+
+    def stub(s):
+        return (svc(s) or {}).get("stub")
+
+    def starts_vs_stub(r, key):
+        gap, lag = r.get(key + "_min_start_gap"), r.get(key + "_max_lag")
+        return ("service's starts ≥ " + ("?" if gap is None else f"{gap:.1f}") + " ms apart, their calls at the stub "
+                "≤ " + ("?" if lag is None else f"{lag:.0f}") + " ms after the start")
+
+    def secs(v):
+        return "?" if v is None else f"{v:g} s"
+
+    def a_cell(s):
+        r = stub(s)
+        if not r:
+            return "n/a"
+        return (f"429s: {r['a_429']} in {r['a_slots']} slots ({r['a_calls']} calls); interval in force "
+                f"{secs(r['a_interval'])}; {starts_vs_stub(r, 'a')} " + verdict(r["a_429"] == 0))
+    row(6, f"stub upstream allowing {STUB_ALLOWANCE} ids per {INTERVAL_MS} ms (token bucket, "
+           f"{STUB_TOLERANCE:.0%} tolerance, 429 with `Retry-After: {STUB_RETRY_AFTER}`), "
+           f"`INGEST_INTERVAL={INTERVAL_MS}ms`: 429s over {STUB_STEADY_SLOTS} slots at steady state", "0", a_cell)
+
+    def b_cell(s):
+        r = stub(s)
+        if not r:
+            return "n/a"
+        if r["b_settle"] is None:
+            return f"never {CLEAN_RUN} clean slots in a row ({r['b_429']} 429s in {r['b_slots']} slots) " + verdict(False)
+        gap = "?" if r["b_median_gap"] is None else f"{r['b_median_gap']:.0f} ms"
+        return (f"no 429 from slot {r['b_settle'] + 1} on (429s before: {r['b_burst_429']}); after that "
+                f"{r['b_later_429_slots']} throttled slots in {r['b_slots'] - r['b_settle']} (the service steps "
+                f"down after {CLEAN_RUN} clean slots); median gap {gap}; interval in force "
+                f"{secs(r['b_interval'])} " + verdict(r["b_settle"] <= 5))
+    row(6, f"the stub halves its allowance ({STUB_ALLOWANCE} ids per {2 * INTERVAL_MS} ms): slots until no 429 "
+           f"({CLEAN_RUN} clean slots in a row), over {STUB_PHASE_SLOTS} slots", "≤ 5 slots", b_cell)
+
+    def c_cell(s):
+        r = stub(s)
+        if not r:
+            return "n/a"
+        if r["c_first"] is None:
+            return f"not back at the floor within {r['c_slots']} slots " + verdict(False)
+        stays = f"there for good from slot {r['c_back']} on" if r["c_back"] else "thrown back off it before the end"
+        return (f"at the floor at slot {r['c_first']}, {stays}; 429s: {r['c_429']} in {r['c_slots']} slots; "
+                f"interval in force {secs(r['c_interval'])}; {starts_vs_stub(r, 'c')} " + verdict(r["c_first"] <= 20))
+    row(6, f"then the stub relents ({STUB_ALLOWANCE} ids per {INTERVAL_MS} ms): slots until the service is "
+           f"back at the {INTERVAL_MS} ms floor (a gap < {1.5 * INTERVAL_MS:.0f} ms between slots), over "
+           f"{STUB_PHASE_SLOTS} slots", "≤ 20 slots", c_cell)
+
+
 # ---- the table --------------------------------------------------------------------------------
 
 def ms(seconds):
@@ -410,6 +670,10 @@ def table(results, claims, stores):
 
     def svc(s):
         return results.get(s)
+
+    if ARGS.only == "upstream":
+        upstream_rows(row, svc)
+        return "\n".join(rows)
 
     for c in CONCURRENCY:
         def cell(s, c=c):
@@ -503,6 +767,7 @@ def table(results, claims, stores):
         lambda s: f"{svc(s)['startup_off_s']:.1f} s" if svc(s) and "startup_off_s" in svc(s) else "n/a")
     row(5, "the first start after a build, which records the archive (fresh H2 folder)", "",
         lambda s: f"{svc(s)['startup_first_s']:.1f} s" if svc(s) and "startup_first_s" in svc(s) else "n/a")
+    upstream_rows(row, svc)
     return "\n".join(rows)
 
 
@@ -547,9 +812,15 @@ def record(args, facts, text, elapsed):
         f"- {facts['java']}; {facts['postgres']}; {facts['wrk']}",
         f"- service: `bin/ingestion-service`{f' with `JAVA_OPTS={args.java_opts}`' if args.java_opts else ''}, "
         f"which ran `java {facts['jvm_options']} -jar`, `INGEST_INTERVAL={INTERVAL_MS}ms`, "
-        f"`INGEST_UPSTREAM_DELAY={UPSTREAM_DELAY_MS}ms`, other settings default; wrk warm-up {args.warmup} s, "
-        f"each load level {args.duration} s; {args.claims} measured claims per backlog level",
-        f"- `bench/run` took {elapsed / 60:.1f} min",
+        f"`INGEST_UPSTREAM_DELAY={UPSTREAM_DELAY_MS}ms`, other settings default"
+        + ("" if args.only else f"; wrk warm-up {args.warmup} s, each load level {args.duration} s; "
+                                f"{args.claims} measured claims per backlog level"),
+        f"- rows 6 (H2 only): `INGEST_UPSTREAM_FAILURE_RATE={FAILURE_RATE}`, `INGEST_UPSTREAM_SEED={FAILURE_SEED}`, "
+        f"`INGEST_RETRY_BACKOFF={RETRY_BACKOFF_MS}ms`; the stub (bench/stub_upstream.py): a token bucket of "
+        f"{STUB_ALLOWANCE} ids per period refilled continuously, {STUB_TOLERANCE:.0%} tolerance, 429 with "
+        f"`Retry-After: {STUB_RETRY_AFTER}`, service with `INGEST_UPSTREAM_URL=http://127.0.0.1:<port>/items/{{id}}`, "
+        f"`INGEST_MAX_INTERVAL={STUB_MAX_INTERVAL}`; slots read from the stub's log of calls",
+        f"- `bench/run` took {elapsed / 60:.1f} min" + (" (`BENCH_ONLY=upstream`: only rows 6)" if args.only else ""),
         "",
         text,
         "",
@@ -563,6 +834,25 @@ def record(args, facts, text, elapsed):
         if new:
             f.write("# Benchmarks\n\nEntries appended by `bench/run`, newest last.\n\n")
         f.write("\n".join(entry) + "\n")
+
+
+def measure_all(args, results):
+    """The start-up figures, then items 1, 2, 4 and 5 once per store."""
+    # first: the start-up figures, whose first default start records the class-data sharing
+    # archive that every later start uses (on H2 whatever the stores: they are shown in its column)
+    first = startups(args)
+    if "h2" in args.stores:
+        url = "jdbc:h2:file:" + os.path.join(args.work, "service-h2", "data", "ingest")
+        results["h2"] = bench_store(args, "h2", {
+            "INGEST_DB_URL": url, "INGEST_INTERVAL": f"{INTERVAL_MS}ms",
+            "INGEST_UPSTREAM_DELAY": f"{UPSTREAM_DELAY_MS}ms"}, (url, "", ""))
+        results["h2"].update(first)
+    if "postgres" in args.stores:
+        url = f"jdbc:postgresql://{args.pg_host_port}/postgres"
+        results["postgres"] = bench_store(args, "postgres", {
+            "INGEST_DB_URL": url, "INGEST_DB_USER": args.pg_user, "INGEST_DB_PASSWORD": args.pg_password,
+            "INGEST_INTERVAL": f"{INTERVAL_MS}ms", "INGEST_UPSTREAM_DELAY": f"{UPSTREAM_DELAY_MS}ms"},
+            (url, args.pg_user, args.pg_password))
 
 
 def main():
@@ -586,6 +876,7 @@ def main():
     p.add_argument("--claims", type=int, default=400)
     p.add_argument("--levels", default="10,10000,1000000", help="backlogs of the claim benchmark")
     p.add_argument("--record", help="append the table to this Markdown file")
+    p.add_argument("--only", default="", help="upstream: only the rows of issue 12 item 7 (H2)")
     p.add_argument("--started-epoch", type=float, default=time.time(), help="when bench/run started")
     args = ARGS = p.parse_args()
     args.stores = [s for s in args.stores.split(",") if s]
@@ -596,24 +887,19 @@ def main():
     facts = machine_facts(args)
     facts["load_start"] = facts["load"]
     results = {}
+    claims = []
+    if args.only not in ("", "upstream"):
+        raise SystemExit(f"unknown BENCH_ONLY={args.only}: upstream, or empty for every row")
     try:
-        # first: the start-up figures, whose first default start records the class-data sharing
-        # archive that every later start uses (on H2 whatever the stores: they are shown in its column)
-        first = startups(args)
-        if "h2" in args.stores:
-            url = "jdbc:h2:file:" + os.path.join(args.work, "service-h2", "data", "ingest")
-            results["h2"] = bench_store(args, "h2", {
-                "INGEST_DB_URL": url, "INGEST_INTERVAL": f"{INTERVAL_MS}ms",
-                "INGEST_UPSTREAM_DELAY": f"{UPSTREAM_DELAY_MS}ms"}, (url, "", ""))
-            results["h2"].update(first)
-        if "postgres" in args.stores:
-            url = f"jdbc:postgresql://{args.pg_host_port}/postgres"
-            results["postgres"] = bench_store(args, "postgres", {
-                "INGEST_DB_URL": url, "INGEST_DB_USER": args.pg_user, "INGEST_DB_PASSWORD": args.pg_password,
-                "INGEST_INTERVAL": f"{INTERVAL_MS}ms", "INGEST_UPSTREAM_DELAY": f"{UPSTREAM_DELAY_MS}ms"},
-                (url, args.pg_user, args.pg_password))
-        log("claim benchmark (ClaimBench): filling backlogs of single-batch ingestions, then claiming")
-        claims = claim_bench(args)
+        if args.only == "upstream":
+            results["h2"] = bench_upstream(args)
+            results["h2"]["jvm_options"] = results["h2"]["upstream_jvm_options"]
+        else:
+            measure_all(args, results)
+            log("claim benchmark (ClaimBench): filling backlogs of single-batch ingestions, then claiming")
+            claims = claim_bench(args)
+            if "h2" in results:  # issue 12 item 7, after the claim benchmark so as not to eat its budget
+                results["h2"].update(bench_upstream(args))
     finally:
         cleanup()
     facts["jvm_options"] = next((r["jvm_options"] for r in results.values()), "?")

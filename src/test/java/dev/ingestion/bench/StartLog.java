@@ -30,7 +30,12 @@ public final class StartLog {
             for (BatchStart start : new QueueReads(ds).starts()) {
                 Instant at = start.startedAt();
                 long micros = at.getEpochSecond() * 1_000_000L + at.getNano() / 1_000;
-                out.append(micros).append(' ').append(start.owner()).append('\n');
+                out.append(micros)
+                        .append(' ')
+                        .append(start.owner())
+                        .append(' ')
+                        .append(start.attempt())
+                        .append('\n');
             }
             System.out.print(out);
         }
