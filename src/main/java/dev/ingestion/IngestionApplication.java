@@ -196,6 +196,7 @@ public class IngestionApplication {
             DataSource dataSource,
             RateLimit rateLimit,
             IngestSettings settings,
+            UpstreamSettings upstreamSettings,
             ExecutorService batchWriters,
             DeploymentGuard guard,
             MeterRegistry registry) {
@@ -212,7 +213,7 @@ public class IngestionApplication {
         Dispatcher dispatcher = new Dispatcher(
                 store,
                 upstream,
-                retryPolicy(settings),
+                retryPolicy(settings, upstreamSettings),
                 clock,
                 decidingClock(dialect, dataSource, clock),
                 rateLimit,
@@ -224,9 +225,13 @@ public class IngestionApplication {
         return dispatcher;
     }
 
-    /** The jitter of back-offs: random across instances, so their retries spread out. */
-    private static RetryPolicy retryPolicy(IngestSettings settings) {
-        return new RetryPolicy(settings.retryBackoff(), settings.maxAttempts(), new Random()::nextDouble);
+    /**
+     * The jitter of back-offs comes from INGEST_UPSTREAM_SEED when it is set, so that a run can be
+     * repeated; otherwise it is random, so that the retries of several instances spread out.
+     */
+    private static RetryPolicy retryPolicy(IngestSettings settings, UpstreamSettings upstream) {
+        Random jitter = upstream.seed() == null ? new Random() : new Random(upstream.seed());
+        return new RetryPolicy(settings.retryBackoff(), settings.maxAttempts(), jitter::nextDouble);
     }
 
     @Bean

@@ -168,6 +168,17 @@ abstract class QueueStoreContract {
     }
 
     @Test
+    void aBatchWaitingForItsRetryCountsAsOneStartAheadOfTheBatchesBehindIt() {
+        UUID first = insert(HIGH, 1, 2, 3);
+        claimAt(T0);
+        store.scheduleRetry(first, 0, "owner", T0.plusSeconds(60), 1);
+        UUID second = insert(HIGH, 4);
+
+        assertThat(reads.batchesAhead(reads.findIngestion(second).orElseThrow(), T0.plusSeconds(5)))
+                .isEqualTo(1);
+    }
+
+    @Test
     void anUnknownIngestionIsNotFound() {
         assertThat(reads.findIngestion(UUID.randomUUID())).isEmpty();
     }
