@@ -67,7 +67,9 @@ final class Attempt {
             answered = true;
             fail(item, failed.failure(), attempts());
         } else if (outcome instanceof Outcome.Transient retry) {
-            answered |= !down(retry);
+            if (!down(retry)) {
+                answered = true; // only ever set, never cleared: answers settle on several threads
+            }
             synchronized (retries) {
                 retries.add(new Retry(item, retry));
             }
