@@ -29,6 +29,7 @@ import dev.ingestion.dispatch.DispatchMetrics;
 import dev.ingestion.dispatch.Dispatcher;
 import dev.ingestion.dispatch.DispatcherLifecycle;
 import dev.ingestion.dispatch.DispatcherLoop;
+import dev.ingestion.ingest.Acceptance;
 import dev.ingestion.ingest.GroupCommit;
 import dev.ingestion.ingest.IngestLimits;
 import dev.ingestion.ingest.Ingestions;
@@ -261,6 +262,11 @@ public class IngestionApplication {
     Ingestions ingestions(
             GroupCommit groupCommit, Clock clock, IngestSettings settings, DispatcherLoop loop, DeploymentGuard guard) {
         return new Ingestions(groupCommit, clock, settings.batchSize(), loop);
+    }
+
+    @Bean
+    Acceptance acceptance(IngestSettings settings) {
+        return new Acceptance(settings.acceptStatus());
     }
 
     @Bean

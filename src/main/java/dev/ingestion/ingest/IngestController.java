@@ -27,10 +27,12 @@ class IngestController {
 
     private final Ingestions ingestions;
     private final IngestRequestParser parser;
+    private final int acceptStatus;
     private final long maxBody;
 
-    IngestController(Ingestions ingestions, IngestLimits limits) {
+    IngestController(Ingestions ingestions, IngestLimits limits, Acceptance acceptance) {
         this.ingestions = ingestions;
+        this.acceptStatus = acceptance.status();
         this.parser = new IngestRequestParser(limits.maxIds());
         this.maxBody = limits.maxBodyBytes();
     }
@@ -71,9 +73,10 @@ class IngestController {
      * The type is set, not negotiated: once stored, the answer must be the 200, whatever Accept
      * says.
      */
-    private static void writeAccepted(HttpServletResponse response, UUID id) throws IOException {
+    private void writeAccepted(HttpServletResponse response, UUID id) throws IOException {
         byte[] body = ("{\"ingestion_id\":\"" + id + "\"}").getBytes(StandardCharsets.US_ASCII);
-        response.setStatus(HttpServletResponse.SC_OK);
+        response.setStatus(acceptStatus);
+        response.setHeader(HttpHeaders.LOCATION, "/status/" + id);
         response.setContentType(MediaType.APPLICATION_JSON_VALUE);
         response.setContentLength(body.length);
         response.getOutputStream().write(body);

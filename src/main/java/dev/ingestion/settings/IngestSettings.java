@@ -25,7 +25,8 @@ public record IngestSettings(
         boolean adoptSettings,
         @DurationUnit(ChronoUnit.SECONDS) Duration retryBackoff,
         int maxAttempts,
-        @DurationUnit(ChronoUnit.SECONDS) Duration maxInterval) {
+        @DurationUnit(ChronoUnit.SECONDS) Duration maxInterval,
+        int acceptStatus) {
 
     /** How far throttling may stretch the interval when INGEST_MAX_INTERVAL is not set (or the interval, if longer). */
     static final Duration DEFAULT_MAX_INTERVAL = Duration.ofMinutes(2);
@@ -48,6 +49,9 @@ public record IngestSettings(
             maxInterval = interval.compareTo(DEFAULT_MAX_INTERVAL) > 0 ? interval : DEFAULT_MAX_INTERVAL;
         }
         require(
+                acceptStatus == 200 || acceptStatus == 201 || acceptStatus == 202,
+                "INGEST_ACCEPT_STATUS must be 200, 201 or 202, got " + acceptStatus);
+        require(
                 maxInterval != null && interval != null && maxInterval.compareTo(interval) >= 0,
                 "INGEST_MAX_INTERVAL must be at least INGEST_INTERVAL (" + interval + "), got " + maxInterval);
     }
@@ -55,7 +59,7 @@ public record IngestSettings(
     /** The password never reaches a log through this record. */
     @Override
     public String toString() {
-        return "IngestSettings[interval=%s, batchSize=%d, upstreamDelay=%s, maxIds=%d, maxBody=%s, dbUrl=%s, dbUser=%s, lease=%s, adoptSettings=%s, retryBackoff=%s, maxAttempts=%d, maxInterval=%s]"
+        return "IngestSettings[interval=%s, batchSize=%d, upstreamDelay=%s, maxIds=%d, maxBody=%s, dbUrl=%s, dbUser=%s, lease=%s, adoptSettings=%s, retryBackoff=%s, maxAttempts=%d, maxInterval=%s, acceptStatus=%d]"
                 .formatted(
                         interval,
                         batchSize,
@@ -68,7 +72,8 @@ public record IngestSettings(
                         adoptSettings,
                         retryBackoff,
                         maxAttempts,
-                        maxInterval);
+                        maxInterval,
+                        acceptStatus);
     }
 
     private static void require(boolean condition, String message) {

@@ -52,6 +52,7 @@ class IngestSettingsTest {
         properties.put("ingest.retry-backoff", "10s");
         properties.put("ingest.max-attempts", "5");
         properties.put("ingest.max-interval", "");
+        properties.put("ingest.accept-status", "200");
         properties.putAll(overrides);
         return new Binder(new MapConfigurationPropertySource(properties))
                 .bind("ingest", IngestSettings.class)
