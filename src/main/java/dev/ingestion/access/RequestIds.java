@@ -1,0 +1,51 @@
+package dev.ingestion.access;
+
+import java.io.IOException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
+
+import org.slf4j.MDC;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+/**
+ * Every answer carries {@code X-Request-Id}: the client's, if it sent a sane one, so that its
+ * logs and ours meet, else a new one; every log line of the request carries it too
+ * ({@code request_id} in the logging context). Also the security headers every answer needs.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE)
+class RequestIds extends OncePerRequestFilter {
+
+    static final String HEADER = "X-Request-Id";
+    static final String LOG_KEY = "request_id";
+    /** Short, and nothing a log or a header could be fooled by (no spaces, quotes, line breaks). */
+    private static final Pattern SANE = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        String sent = request.getHeader(HEADER);
+        String id = sent != null && SANE.matcher(sent).matches() ? sent : newId();
+        response.setHeader(HEADER, id);
+        response.setHeader("X-Content-Type-Options", "nosniff");
+        MDC.put(LOG_KEY, id);
+        try {
+            chain.doFilter(request, response);
+        } finally {
+            MDC.remove(LOG_KEY);
+        }
+    }
+
+    /** 64 random bits in hex: unique enough to find a request, cheap enough for every one. */
+    private static String newId() {
+        return String.format("%016x", ThreadLocalRandom.current().nextLong());
+    }
+}
