@@ -1,6 +1,7 @@
 package dev.ingestion.access;
 
 import java.io.IOException;
+import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
@@ -27,6 +28,8 @@ class RequestIds extends OncePerRequestFilter {
     static final String HEADER = "X-Request-Id";
     static final String LOG_KEY = "request_id";
     /** Short, and nothing a log or a header could be fooled by (no spaces, quotes, line breaks). */
+    private static final HexFormat HEX = HexFormat.of();
+
     private static final Pattern SANE = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
     @Override
@@ -46,6 +49,6 @@ class RequestIds extends OncePerRequestFilter {
 
     /** 64 random bits in hex: unique enough to find a request, cheap enough for every one. */
     private static String newId() {
-        return String.format("%016x", ThreadLocalRandom.current().nextLong());
+        return HEX.toHexDigits(ThreadLocalRandom.current().nextLong());
     }
 }
