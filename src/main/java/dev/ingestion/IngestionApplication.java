@@ -25,6 +25,7 @@ import org.springframework.context.annotation.Bean;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
+import dev.ingestion.access.ApiKeys;
 import dev.ingestion.dispatch.DispatchMetrics;
 import dev.ingestion.dispatch.Dispatcher;
 import dev.ingestion.dispatch.DispatcherLifecycle;
@@ -33,7 +34,9 @@ import dev.ingestion.ingest.Acceptance;
 import dev.ingestion.ingest.GroupCommit;
 import dev.ingestion.ingest.IngestLimits;
 import dev.ingestion.ingest.Ingestions;
+import dev.ingestion.ingest.Quota;
 import dev.ingestion.queue.RateLimit;
+import dev.ingestion.settings.AccessSettings;
 import dev.ingestion.settings.DeploymentGuard;
 import dev.ingestion.settings.IngestSettings;
 import dev.ingestion.settings.UpstreamSettings;
@@ -253,15 +256,41 @@ public class IngestionApplication {
     }
 
     @Bean(destroyMethod = "close")
-    GroupCommit groupCommit(QueueStore store) {
-        return new GroupCommit(store);
+    GroupCommit groupCommit(QueueStore store, AccessSettings access) {
+        return new GroupCommit(store, access.maxWaitingIdsPerKey());
     }
 
     /** Takes the guard: no ingestion is accepted before the deployment's settings are checked. */
     @Bean
     Ingestions ingestions(
-            GroupCommit groupCommit, Clock clock, IngestSettings settings, DispatcherLoop loop, DeploymentGuard guard) {
-        return new Ingestions(groupCommit, clock, settings.batchSize(), loop);
+            GroupCommit groupCommit,
+            Clock clock,
+            IngestSettings settings,
+            DispatcherLoop loop,
+            Acceptance acceptance,
+            DeploymentGuard guard) {
+        return new Ingestions(groupCommit, clock, settings.batchSize(), loop, acceptance);
+    }
+
+    @Bean
+    Quota quota(AccessSettings access, IngestSettings settings) {
+        return new Quota(access.maxWaitingIdsPerKey(), settings.batchSize(), settings.interval());
+    }
+
+    /**
+     * Read once: from here on only the secrets' hashes are held. Each key gets its quota tally
+     * now, so that instances never race to add one at a first ingestion.
+     */
+    @Bean
+    ApiKeys apiKeys(AccessSettings access, QueueStore store) {
+        ApiKeys keys = ApiKeys.from(access);
+        if (keys.enabled()) {
+            store.registerOwners(keys.names());
+            log.info("API keys on: {}", keys.names());
+        } else {
+            log.info("API keys off: every endpoint is open (set INGEST_API_KEYS to require keys)");
+        }
+        return keys;
     }
 
     @Bean

@@ -4,7 +4,8 @@ ALTER TABLE ingestion ADD COLUMN owner VARCHAR(64);
 
 -- Quotas (issue 13): the ids of each key that have no outcome yet. Kept by the ingest transaction
 -- (which locks the key's row, so that two requests of one key, on any instance, cannot both pass
--- the cap) and by the write that completes a batch; a row appears with a key's first ingestion.
+-- the cap) and by the write that completes a batch. The open scope ('') gets its row here, each
+-- configured key its own at start-up; the ingest transaction adds one it finds missing.
 CREATE TABLE key_tally (
     owner       VARCHAR(64) NOT NULL PRIMARY KEY,
     waiting_ids BIGINT      NOT NULL
@@ -23,3 +24,11 @@ CREATE TABLE idempotency_key (
     PRIMARY KEY (scope, idem_key)
 );
 CREATE INDEX idempotency_key_age ON idempotency_key (created_at);
+
+-- Work stored before keys existed belongs to the open scope (''): its ids without an outcome yet
+-- are every id but those of completed batches.
+INSERT INTO key_tally (owner, waiting_ids)
+SELECT '', (SELECT COALESCE(SUM(id_count), 0) FROM ingestion)
+         - (SELECT COALESCE(SUM(LEAST(i.batch_size, i.id_count - b.idx * i.batch_size)), 0)
+            FROM batch b JOIN ingestion i ON i.id = b.ingestion_id
+            WHERE b.status = 'completed');

@@ -6,11 +6,12 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.function.Consumer;
+import java.util.function.Function;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.ingestion.store.Admission;
 import dev.ingestion.store.NewIngestion;
 import dev.ingestion.store.QueueStore;
 
@@ -28,36 +29,37 @@ public final class GroupCommit implements AutoCloseable {
 
     private static final int MAX_INGESTIONS_PER_COMMIT = 500;
 
-    private record Pending(NewIngestion ingestion, CompletableFuture<Void> stored) {}
+    private record Pending(NewIngestion ingestion, CompletableFuture<Admission> stored) {}
 
     private static final Pending STOP = new Pending(null, null);
 
-    private final Consumer<List<NewIngestion>> store;
+    private final Function<List<NewIngestion>, List<Admission>> store;
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
     private volatile boolean open = true;
 
-    public GroupCommit(QueueStore store) {
-        this(store::insertIngestions);
+    /** @param maxWaitingIds the cap on an owner's ids without an outcome; 0: none */
+    public GroupCommit(QueueStore store, long maxWaitingIds) {
+        this(group -> store.insertIngestions(group, maxWaitingIds));
     }
 
     /** @param store commits a group: all of it or none (tests give a stand-in) */
-    GroupCommit(Consumer<List<NewIngestion>> store) {
+    GroupCommit(Function<List<NewIngestion>, List<Admission>> store) {
         this.store = store;
         this.writer = new Thread(this::run, "group-commit");
         writer.setDaemon(true);
         writer.start();
     }
 
-    /** Returns once the ingestion is committed; throws what the store threw if it is not. */
-    public void write(NewIngestion ingestion) {
+    /** Returns once the commit that holds the ingestion is over; throws what the store threw if it failed. */
+    public Admission write(NewIngestion ingestion) {
         if (!open) {
             throw new IllegalStateException("shutting down");
         }
-        CompletableFuture<Void> stored = new CompletableFuture<>();
+        CompletableFuture<Admission> stored = new CompletableFuture<>();
         queue.add(new Pending(ingestion, stored));
         try {
-            stored.join();
+            return stored.join();
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }
@@ -98,8 +100,11 @@ public final class GroupCommit implements AutoCloseable {
 
     private void commit(List<Pending> group) {
         try {
-            store.accept(group.stream().map(Pending::ingestion).toList());
-            group.forEach(pending -> pending.stored().complete(null));
+            List<Admission> admissions =
+                    store.apply(group.stream().map(Pending::ingestion).toList());
+            for (int i = 0; i < group.size(); i++) {
+                group.get(i).stored().complete(admissions.get(i));
+            }
         } catch (RuntimeException e) {
             log.debug("commit of {} ingestion(s) failed", group.size(), e);
             group.forEach(pending -> pending.stored().completeExceptionally(e));

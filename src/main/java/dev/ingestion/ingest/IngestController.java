@@ -14,8 +14,12 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.ingestion.access.Caller;
+import dev.ingestion.store.IdempotencyKey;
 import dev.ingestion.web.ApiException;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.enums.ParameterIn;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -25,14 +29,16 @@ import jakarta.servlet.http.HttpServletResponse;
 @RestController
 class IngestController {
 
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
     private final Ingestions ingestions;
     private final IngestRequestParser parser;
-    private final int acceptStatus;
+    private final Quota quota;
     private final long maxBody;
 
-    IngestController(Ingestions ingestions, IngestLimits limits, Acceptance acceptance) {
+    IngestController(Ingestions ingestions, IngestLimits limits, Quota quota) {
         this.ingestions = ingestions;
-        this.acceptStatus = acceptance.status();
+        this.quota = quota;
         this.parser = new IngestRequestParser(limits.maxIds());
         this.maxBody = limits.maxBodyBytes();
     }
@@ -46,14 +52,35 @@ class IngestController {
                                     @Content(
                                             mediaType = "application/json",
                                             schema = @Schema(implementation = IngestBody.class))),
-            responses =
-                    @ApiResponse(
-                            responseCode = "200",
-                            description = "stored: it survives a crash from now on",
-                            content =
-                                    @Content(
-                                            mediaType = "application/json",
-                                            schema = @Schema(implementation = Accepted.class))))
+            parameters =
+                    @Parameter(
+                            name = IDEMPOTENCY_KEY,
+                            in = ParameterIn.HEADER,
+                            description = "makes a retry safe: the same key with the same body answers what the first"
+                                    + " request answered and stores nothing new (IETF draft; quoted or bare, 1-255"
+                                    + " visible ASCII characters; kept at least INGEST_IDEMPOTENCY_TTL)",
+                            schema = @Schema(type = "string", maxLength = IdempotencyKeys.MAX_LENGTH)),
+            responses = {
+                @ApiResponse(
+                        responseCode = "200",
+                        description = "stored: it survives a crash from now on (201 or 202 where INGEST_ACCEPT_STATUS"
+                                + " says so); Location leads to its status",
+                        content =
+                                @Content(
+                                        mediaType = "application/json",
+                                        schema = @Schema(implementation = Accepted.class))),
+                @ApiResponse(
+                        responseCode = "409",
+                        description = "a request with this Idempotency-Key is still being stored"),
+                @ApiResponse(
+                        responseCode = "413",
+                        description = "body, ids or quota limit passed by this request alone"),
+                @ApiResponse(responseCode = "422", description = "this Idempotency-Key came with another body before"),
+                @ApiResponse(
+                        responseCode = "429",
+                        description =
+                                "the key's waiting ids would pass INGEST_MAX_WAITING_IDS_PER_KEY; see Retry-After")
+            })
     @PostMapping("/ingest")
     void ingest(
             @RequestHeader(value = HttpHeaders.CONTENT_TYPE, required = false) String contentType,
@@ -61,9 +88,43 @@ class IngestController {
             HttpServletResponse response)
             throws IOException {
         requireJson(contentType);
+        Caller caller = Caller.of(request);
+        String idempotencyKey = IdempotencyKeys.read(request.getHeaders(IDEMPOTENCY_KEY));
         IngestRequestParser.IngestRequest valid = parser.parse(readBody(request));
-        UUID id = ingestions.submit(valid.ids(), valid.priority());
-        writeAccepted(response, id);
+        if (quota.neverFits(valid.ids().length)) {
+            throw new ApiException(
+                    HttpStatus.CONTENT_TOO_LARGE,
+                    "Request larger than the quota",
+                    Map.of("ids", "at most " + quota.maxWaitingIds() + " ids of one key may wait at once"));
+        }
+        IdempotencyKey key = idempotencyKey == null
+                ? null
+                : new IdempotencyKey(caller.scope(), idempotencyKey, Fingerprint.of(valid), 0);
+        Ingestions.Submitted submitted = ingestions.submit(valid.ids(), valid.priority(), caller.name(), key);
+        if (submitted instanceof Ingestions.Submitted.Accepted accepted) {
+            writeAccepted(response, accepted);
+        } else if (submitted instanceof Ingestions.Submitted.OverQuota over) {
+            response.setHeader(
+                    HttpHeaders.RETRY_AFTER,
+                    Long.toString(quota.retryAfterSeconds(over.waitingIds(), valid.ids().length)));
+            throw new ApiException(
+                    HttpStatus.TOO_MANY_REQUESTS,
+                    "Quota exceeded",
+                    Map.of(
+                            "ids",
+                            over.waitingIds() + " ids of this key wait for an outcome; with these " + valid.ids().length
+                                    + " they would pass the cap of " + quota.maxWaitingIds()));
+        } else if (submitted instanceof Ingestions.Submitted.KeyInFlight) {
+            throw new ApiException(
+                    HttpStatus.CONFLICT,
+                    "Request in progress",
+                    Map.of(IDEMPOTENCY_KEY, "a request with this key is still being stored; send it again shortly"));
+        } else {
+            throw new ApiException(
+                    HttpStatus.UNPROCESSABLE_CONTENT,
+                    "Idempotency key reused",
+                    Map.of(IDEMPOTENCY_KEY, "was first sent with another request body"));
+        }
     }
 
     /**
@@ -73,9 +134,15 @@ class IngestController {
      * The type is set, not negotiated: once stored, the answer must be the 200, whatever Accept
      * says.
      */
-    private void writeAccepted(HttpServletResponse response, UUID id) throws IOException {
+    private static void writeAccepted(HttpServletResponse response, Ingestions.Submitted.Accepted accepted)
+            throws IOException {
+        UUID id = accepted.ingestionId();
         byte[] body = ("{\"ingestion_id\":\"" + id + "\"}").getBytes(StandardCharsets.US_ASCII);
-        response.setStatus(acceptStatus);
+        if (accepted.replayed()) {
+            // how Stripe and others tell a client that this answer was given before
+            response.setHeader("Idempotent-Replayed", "true");
+        }
+        response.setStatus(accepted.status());
         response.setHeader(HttpHeaders.LOCATION, "/status/" + id);
         response.setContentType(MediaType.APPLICATION_JSON_VALUE);
         response.setContentLength(body.length);

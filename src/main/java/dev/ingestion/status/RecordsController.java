@@ -11,6 +11,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.ingestion.access.Caller;
 import dev.ingestion.queue.RecordState;
 import dev.ingestion.store.IngestionRow;
 import dev.ingestion.store.QueueReads;
@@ -20,6 +21,7 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.json.JsonMapper;
@@ -65,12 +67,16 @@ class RecordsController {
             @PathVariable String ingestionId,
             @RequestParam(defaultValue = "0") String offset,
             @RequestParam(defaultValue = "100") String limit,
+            HttpServletRequest request,
             HttpServletResponse response)
             throws IOException {
         UUID id = Ids.ingestionId(ingestionId);
         int from = parse("offset", offset, 0, Integer.MAX_VALUE);
         int size = parse("limit", limit, 1, MAX_LIMIT);
-        IngestionRow ingestion = store.findIngestion(id).orElseThrow(() -> ApiException.notFound("Ingestion"));
+        Caller caller = Caller.of(request);
+        IngestionRow ingestion = store.findIngestion(id)
+                .filter(row -> caller.canSee(row.owner()))
+                .orElseThrow(() -> ApiException.notFound("Ingestion"));
         int to = (int) Math.min(ingestion.idCount(), (long) from + size);
         response.setContentType(MediaType.APPLICATION_JSON_VALUE);
         try (OutputStream out = response.getOutputStream();

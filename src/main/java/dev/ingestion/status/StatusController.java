@@ -13,6 +13,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.ingestion.access.Caller;
 import dev.ingestion.queue.BatchState;
 import dev.ingestion.queue.RateLimit;
 import dev.ingestion.store.BatchRow;
@@ -24,6 +25,7 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.json.JsonMapper;
@@ -66,9 +68,13 @@ class StatusController {
                                         schema = @Schema(implementation = StatusDocs.Error.class)))
             })
     @GetMapping("/status/{ingestionId}")
-    void status(@PathVariable String ingestionId, HttpServletResponse response) throws IOException {
+    void status(@PathVariable String ingestionId, HttpServletRequest request, HttpServletResponse response)
+            throws IOException {
         UUID id = Ids.ingestionId(ingestionId);
-        IngestionRow ingestion = store.findIngestion(id).orElseThrow(() -> ApiException.notFound("Ingestion"));
+        Caller caller = Caller.of(request);
+        IngestionRow ingestion = store.findIngestion(id)
+                .filter(row -> caller.canSee(row.owner()))
+                .orElseThrow(() -> ApiException.notFound("Ingestion"));
         List<BatchRow> started = store.startedBatches(id);
         Instant now = clock.instant();
         boolean waiting = started.size() < ingestion.batchCount();

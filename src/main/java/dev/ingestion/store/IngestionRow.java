@@ -10,6 +10,7 @@ import dev.ingestion.queue.Priority;
  *
  * @param enqueuedBefore the batches of the same priority queued before this ingestion's
  * @param ids where the ids are kept, for {@link QueueReads} to read them
+ * @param owner the name of the API key that created it; null if keys were off
  */
 public record IngestionRow(
         UUID id,
@@ -22,7 +23,8 @@ public record IngestionRow(
         int completedBatches,
         Instant createdAt,
         long enqueuedBefore,
-        StoredIds ids) {
+        StoredIds ids,
+        String owner) {
 
     public int batchStart(int index) {
         return index * batchSize;

@@ -5,8 +5,29 @@ import java.util.UUID;
 
 import dev.ingestion.queue.Priority;
 
-/** An accepted request about to be stored. */
-public record NewIngestion(UUID id, Priority priority, int batchSize, int[] ids, Instant createdAt) {
+/**
+ * An accepted request about to be stored.
+ *
+ * @param owner the name of the API key that sent it; null when keys are off
+ * @param idempotency the request's idempotency key; null when it sent none
+ */
+public record NewIngestion(
+        UUID id,
+        Priority priority,
+        int batchSize,
+        int[] ids,
+        Instant createdAt,
+        String owner,
+        IdempotencyKey idempotency) {
+
+    public NewIngestion(UUID id, Priority priority, int batchSize, int[] ids, Instant createdAt) {
+        this(id, priority, batchSize, ids, createdAt, null, null);
+    }
+
+    /** Where its ids count against a quota: its owner's name, or the open scope. */
+    public String tallyOwner() {
+        return owner == null ? "" : owner;
+    }
 
     public int batchCount() {
         return (ids.length + batchSize - 1) / batchSize;

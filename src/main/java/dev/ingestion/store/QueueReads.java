@@ -43,7 +43,7 @@ public class QueueReads {
     public Optional<IngestionRow> findIngestion(UUID id) {
         return jdbc.sql("""
                 SELECT id, seq, priority, batch_size, chunk_size, id_count, batch_count, next_batch,
-                       completed_batches, created_at, enqueued_before, ids
+                       completed_batches, created_at, enqueued_before, ids, owner
                 FROM ingestion WHERE id = :id
                 """)
                 .param("id", id)
@@ -58,7 +58,8 @@ public class QueueReads {
                         rs.getInt("completed_batches"),
                         Sql.instant(rs, "created_at"),
                         rs.getLong("enqueued_before"),
-                        new StoredIds(rs.getInt("chunk_size"), rs.getBytes("ids"))))
+                        new StoredIds(rs.getInt("chunk_size"), rs.getBytes("ids")),
+                        rs.getString("owner")))
                 .optional();
     }
 

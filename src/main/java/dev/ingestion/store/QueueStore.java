@@ -1,20 +1,14 @@
 package dev.ingestion.store;
 
-import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
 import org.springframework.dao.DuplicateKeyException;
-import org.springframework.jdbc.core.RowCallbackHandler;
-import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
@@ -22,7 +16,6 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import dev.ingestion.queue.BatchState;
 import dev.ingestion.queue.Claim;
-import dev.ingestion.queue.Priority;
 import dev.ingestion.queue.RateLimit;
 import dev.ingestion.queue.RecordState;
 
@@ -39,6 +32,7 @@ public class QueueStore {
     private final QueueReads reads;
     private final RateLimiterRow limiter;
     private final SlotClaim claims;
+    private final IngestCommit ingest;
 
     public QueueStore(DataSource dataSource) {
         this.jdbc = JdbcClient.create(dataSource);
@@ -47,69 +41,41 @@ public class QueueStore {
         this.claims = new SlotClaim(jdbc, reads, new IdChunks(jdbc), limiter);
         this.batchJdbc = new NamedParameterJdbcTemplate(dataSource);
         this.tx = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+        this.ingest = new IngestCommit(jdbc, batchJdbc);
     }
 
     // ---- ingest ---------------------------------------------------------------------------
 
     /**
      * Stores ingestions and their ids in one transaction: all of them or none. Their sequence
-     * numbers follow the order of the list.
+     * numbers follow the order of the list. See {@link IngestCommit}.
+     *
+     * @param maxWaitingIds the cap on an owner's ids without an outcome; 0: none
+     * @return what became of each ingestion, in the order given
      */
-    public void insertIngestions(List<NewIngestion> ingestions) {
-        List<MapSqlParameterSource> rows = new ArrayList<>(ingestions.size());
-        List<MapSqlParameterSource> chunkRows = new ArrayList<>();
-        for (NewIngestion ingestion : ingestions) {
-            int[] ids = ingestion.ids();
-            int chunkSize = IdChunks.chunkSize(ingestion.batchSize());
-            rows.add(new MapSqlParameterSource()
-                    .addValue("id", ingestion.id())
-                    .addValue("priority", Sql.rank(ingestion.priority()))
-                    .addValue("batchSize", ingestion.batchSize())
-                    .addValue("chunkSize", chunkSize)
-                    .addValue("idCount", ids.length)
-                    .addValue("batchCount", ingestion.batchCount())
-                    .addValue("createdAt", Sql.ts(ingestion.createdAt()))
-                    .addValue("ids", IdChunks.inline(ids, chunkSize), Types.VARBINARY));
-            IdChunks.addChunkRows(ingestion.id(), ids, chunkSize, chunkRows);
-        }
-        tx.executeWithoutResult(status -> {
-            // Locked before the rows get their seq, so that within a priority the totals follow seq.
-            Map<Priority, Long> enqueued = new TreeMap<>();
-            jdbc.sql("""
-                    SELECT priority, batches FROM queue_tally
-                    WHERE counter = 'enqueued' AND priority IN (:priorities)
-                    ORDER BY priority FOR UPDATE
-                    """)
-                    .param(
-                            "priorities",
-                            ingestions.stream()
-                                    .map(i -> Sql.rank(i.priority()))
-                                    .distinct()
-                                    .toList())
-                    .query((RowCallbackHandler)
-                            rs -> enqueued.put(Sql.priority(rs, "priority"), rs.getLong("batches")));
-            for (int i = 0; i < ingestions.size(); i++) {
-                NewIngestion ingestion = ingestions.get(i);
-                long before = enqueued.get(ingestion.priority());
-                rows.get(i).addValue("enqueuedBefore", before);
-                enqueued.put(ingestion.priority(), before + ingestion.batchCount());
+    public List<Admission> insertIngestions(List<NewIngestion> ingestions, long maxWaitingIds) {
+        return tx.execute(status -> ingest.insert(status, ingestions, maxWaitingIds));
+    }
+
+    public List<Admission> insertIngestions(List<NewIngestion> ingestions) {
+        return insertIngestions(ingestions, 0);
+    }
+
+    /**
+     * Gives each owner a tally row ahead of its first ingestion, so that instances never race to
+     * add one. Another instance adding the same row at once is as good.
+     */
+    public void registerOwners(List<String> owners) {
+        for (String owner : owners) {
+            try {
+                jdbc.sql("""
+                        INSERT INTO key_tally (owner, waiting_ids)
+                        SELECT :owner, 0 WHERE NOT EXISTS (SELECT 1 FROM key_tally WHERE owner = :owner)
+                        """).param("owner", owner).update();
+            } catch (DuplicateKeyException alreadyThere) {
+                // added by another instance between the check and the insert
             }
-            batchJdbc.batchUpdate("""
-                    INSERT INTO ingestion (id, priority, batch_size, chunk_size, id_count, batch_count, waiting, created_at,
-                                           ids, enqueued_before)
-                    VALUES (:id, :priority, :batchSize, :chunkSize, :idCount, :batchCount, TRUE, :createdAt,
-                            :ids, :enqueuedBefore)
-                    """, rows.toArray(MapSqlParameterSource[]::new));
-            enqueued.forEach((priority, batches) -> jdbc.sql("""
-                    UPDATE queue_tally SET batches = :batches WHERE counter = 'enqueued' AND priority = :priority
-                    """)
-                    .param("batches", batches)
-                    .param("priority", Sql.rank(priority))
-                    .update());
-            batchJdbc.batchUpdate("""
-                    INSERT INTO ingestion_chunk (ingestion_id, chunk_no, ids) VALUES (:ingestion, :no, :ids)
-                    """, chunkRows.toArray(MapSqlParameterSource[]::new));
-        });
+        }
     }
 
     public void insertIngestion(NewIngestion ingestion) {
@@ -205,6 +171,11 @@ public class QueueStore {
             if (updated == 1) {
                 jdbc.sql("UPDATE ingestion SET completed_batches = completed_batches + 1 WHERE id = :ingestion")
                         .param("ingestion", ingestionId)
+                        .update();
+                // every id of the batch has its outcome now: it no longer counts against a quota
+                jdbc.sql("UPDATE key_tally SET waiting_ids = waiting_ids - :ids WHERE owner = :owner")
+                        .param("ids", to - from)
+                        .param("owner", ingestion.owner() == null ? "" : ingestion.owner())
                         .update();
             }
             return updated == 1;

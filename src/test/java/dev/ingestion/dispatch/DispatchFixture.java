@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeEach;
 
 import com.zaxxer.hikari.HikariDataSource;
 
+import dev.ingestion.ingest.Acceptance;
 import dev.ingestion.ingest.GroupCommit;
 import dev.ingestion.ingest.Ingestions;
 import dev.ingestion.queue.Arrivals;
@@ -54,8 +55,8 @@ abstract class DispatchFixture {
         clock = new FakeClock(T0);
         upstream = new ManualUpstream();
         dispatcher = dispatcher("instance-1", upstream);
-        commits = new GroupCommit(store);
-        ingestions = new Ingestions(commits, clock, 3, Arrivals.IGNORED);
+        commits = new GroupCommit(store, 0);
+        ingestions = new Ingestions(commits, clock, 3, Arrivals.IGNORED, new Acceptance(200));
     }
 
     @AfterEach

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.zaxxer.hikari.HikariDataSource;
 
+import dev.ingestion.ingest.Acceptance;
 import dev.ingestion.ingest.GroupCommit;
 import dev.ingestion.ingest.Ingestions;
 import dev.ingestion.queue.Priority;
@@ -53,8 +54,8 @@ class DispatcherLoopTest {
                         "loop-test",
                         Runnable::run),
                 clock);
-        commits = new GroupCommit(store);
-        ingestions = new Ingestions(commits, clock, 3, loop);
+        commits = new GroupCommit(store, 0);
+        ingestions = new Ingestions(commits, clock, 3, loop, new Acceptance(200));
         loop.start();
     }
 

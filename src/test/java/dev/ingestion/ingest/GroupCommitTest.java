@@ -16,6 +16,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 import dev.ingestion.queue.Priority;
+import dev.ingestion.store.Admission;
 import dev.ingestion.store.NewIngestion;
 
 class GroupCommitTest {
@@ -29,6 +30,10 @@ class GroupCommitTest {
                 Instant.EPOCH);
     }
 
+    private static List<Admission> stored(List<NewIngestion> group) {
+        return group.stream().map(each -> Admission.STORED).toList();
+    }
+
     @Test
     void ingestionsArrivingDuringACommitShareTheNextOneInArrivalOrder() throws Exception {
         CountDownLatch firstCommitStarted = new CountDownLatch(1);
@@ -40,6 +45,7 @@ class GroupCommitTest {
                 firstCommitStarted.countDown();
                 await(releaseFirstCommit);
             }
+            return stored(group);
         })) {
             CompletableFuture<Void> first = CompletableFuture.runAsync(() -> groupCommit.write(ingestion(1)));
             await(firstCommitStarted);
@@ -69,6 +75,7 @@ class GroupCommitTest {
             if (attempts.size() == 1) {
                 throw new IllegalStateException("store unreachable");
             }
+            return stored(group);
         })) {
             assertThatThrownBy(() -> groupCommit.write(ingestion(2))).hasMessage("store unreachable");
             groupCommit.write(ingestion(2));
@@ -87,6 +94,7 @@ class GroupCommitTest {
                 firstCommitStarted.countDown();
                 await(release);
             }
+            return stored(group);
         })) {
             List<CompletableFuture<Void>> writes = new ArrayList<>();
             writes.add(CompletableFuture.runAsync(() -> groupCommit.write(ingestion(1))));

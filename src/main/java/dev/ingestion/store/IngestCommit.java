@@ -1,0 +1,241 @@
+package dev.ingestion.store;
+
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.RowCallbackHandler;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.TransactionStatus;
+
+import dev.ingestion.queue.Priority;
+
+/**
+ * The ingest transaction: a group of new ingestions stored at once, each one's idempotency key and
+ * quota settled inside it. Locks are taken in one order by every such transaction (queue totals by
+ * priority, then the owners' tallies by name), so two of them, on any instances, never deadlock;
+ * the batch-completing writes take an owner's tally last, after rows no ingest touches.
+ */
+final class IngestCommit {
+
+    private final JdbcClient jdbc;
+    private final NamedParameterJdbcTemplate batchJdbc;
+
+    IngestCommit(JdbcClient jdbc, NamedParameterJdbcTemplate batchJdbc) {
+        this.jdbc = jdbc;
+        this.batchJdbc = batchJdbc;
+    }
+
+    /**
+     * @param maxWaitingIds the cap on an owner's ids without an outcome; 0: none
+     * @return what became of each ingestion, in the order given
+     */
+    List<Admission> insert(TransactionStatus tx, List<NewIngestion> group, long maxWaitingIds) {
+        Map<Priority, Long> enqueued = lockQueueTotals(group);
+        Admission[] admissions = new Admission[group.size()];
+        replayKnownKeys(group, admissions);
+        Map<String, Long> waiting = lockOwnerTallies(group, admissions);
+        for (int i = 0; i < group.size(); i++) {
+            if (admissions[i] == null) {
+                NewIngestion ingestion = group.get(i);
+                long before = waiting.get(ingestion.tallyOwner());
+                if (maxWaitingIds > 0 && before + ingestion.ids().length > maxWaitingIds) {
+                    admissions[i] = new Admission.OverQuota(before);
+                } else {
+                    waiting.put(ingestion.tallyOwner(), before + ingestion.ids().length);
+                }
+            }
+        }
+        storeKeys(tx, group, admissions);
+        List<NewIngestion> stored = new ArrayList<>();
+        Map<String, Long> added = new TreeMap<>();
+        for (int i = 0; i < group.size(); i++) {
+            if (admissions[i] == null) {
+                admissions[i] = Admission.STORED;
+                NewIngestion ingestion = group.get(i);
+                stored.add(ingestion);
+                added.merge(ingestion.tallyOwner(), (long) ingestion.ids().length, Long::sum);
+            }
+        }
+        if (!stored.isEmpty()) {
+            insertRows(stored, enqueued);
+            added.forEach((owner, ids) -> jdbc.sql(
+                            "UPDATE key_tally SET waiting_ids = waiting_ids + :ids WHERE owner = :owner")
+                    .param("ids", ids)
+                    .param("owner", owner)
+                    .update());
+        }
+        return List.of(admissions);
+    }
+
+    /** Locked before the rows get their seq, so that within a priority the totals follow seq. */
+    private Map<Priority, Long> lockQueueTotals(List<NewIngestion> group) {
+        Map<Priority, Long> enqueued = new TreeMap<>();
+        jdbc.sql("""
+                SELECT priority, batches FROM queue_tally
+                WHERE counter = 'enqueued' AND priority IN (:priorities)
+                ORDER BY priority FOR UPDATE
+                """)
+                .param(
+                        "priorities",
+                        group.stream()
+                                .map(i -> Sql.rank(i.priority()))
+                                .distinct()
+                                .toList())
+                .query((RowCallbackHandler) rs -> enqueued.put(Sql.priority(rs, "priority"), rs.getLong("batches")));
+        return enqueued;
+    }
+
+    /** Requests whose key a commit already holds are answered as that commit answered them. */
+    private void replayKnownKeys(List<NewIngestion> group, Admission[] admissions) {
+        for (int i = 0; i < group.size(); i++) {
+            IdempotencyKey key = group.get(i).idempotency();
+            if (key != null) {
+                admissions[i] = storedAnswer(key);
+            }
+        }
+    }
+
+    private Admission storedAnswer(IdempotencyKey key) {
+        return jdbc.sql("""
+                SELECT ingestion_id, status, fingerprint FROM idempotency_key WHERE scope = :scope AND idem_key = :key
+                """)
+                .param("scope", key.scope())
+                .param("key", key.key())
+                .query((rs, n) -> (Admission) new Admission.Replayed(
+                        rs.getObject("ingestion_id", java.util.UUID.class),
+                        rs.getInt("status"),
+                        rs.getString("fingerprint")))
+                .optional()
+                .orElse(null);
+    }
+
+    /** The tallies of the owners still to be stored, locked in name order; a missing one is added at 0. */
+    private Map<String, Long> lockOwnerTallies(List<NewIngestion> group, Admission[] admissions) {
+        TreeSet<String> owners = new TreeSet<>();
+        for (int i = 0; i < group.size(); i++) {
+            if (admissions[i] == null) {
+                owners.add(group.get(i).tallyOwner());
+            }
+        }
+        Map<String, Long> waiting = new HashMap<>();
+        if (owners.isEmpty()) {
+            return waiting;
+        }
+        jdbc.sql("SELECT owner, waiting_ids FROM key_tally WHERE owner IN (:owners) ORDER BY owner FOR UPDATE")
+                .param("owners", List.copyOf(owners))
+                .query((RowCallbackHandler) rs -> waiting.put(rs.getString("owner"), rs.getLong("waiting_ids")));
+        for (String owner : owners) {
+            if (!waiting.containsKey(owner)) {
+                // Only a key nobody registered at start-up (stores made by tests): a plain insert.
+                jdbc.sql("INSERT INTO key_tally (owner, waiting_ids) VALUES (:owner, 0)")
+                        .param("owner", owner)
+                        .update();
+                waiting.put(owner, 0L);
+            }
+        }
+        return waiting;
+    }
+
+    /**
+     * Stores the keys of the ingestions about to be stored. On PostgreSQL another instance may have
+     * stored the same key since the look-up: the insert then waits for that commit and fails on
+     * the key, and the request is answered as that one was. A savepoint keeps that failure from
+     * undoing the rest of the group; one around them all is the usual case, one each only then.
+     */
+    private void storeKeys(TransactionStatus tx, List<NewIngestion> group, Admission[] admissions) {
+        List<Integer> keyed = new ArrayList<>();
+        for (int i = 0; i < group.size(); i++) {
+            if (admissions[i] == null && group.get(i).idempotency() != null) {
+                keyed.add(i);
+            }
+        }
+        if (keyed.isEmpty()) {
+            return;
+        }
+        Object all = tx.createSavepoint();
+        try {
+            batchJdbc.batchUpdate(
+                    INSERT_KEY, keyed.stream().map(i -> keyRow(group.get(i))).toArray(MapSqlParameterSource[]::new));
+            tx.releaseSavepoint(all);
+            return;
+        } catch (DataIntegrityViolationException raced) {
+            // a batch's failure may come translated by its SQL state or not: either way, one by one
+            tx.rollbackToSavepoint(all);
+        }
+        for (int i : keyed) {
+            Object one = tx.createSavepoint();
+            try {
+                batchJdbc.update(INSERT_KEY, keyRow(group.get(i)));
+                tx.releaseSavepoint(one);
+            } catch (DuplicateKeyException raced) {
+                tx.rollbackToSavepoint(one);
+                admissions[i] = storedAnswer(group.get(i).idempotency());
+            }
+        }
+    }
+
+    private static final String INSERT_KEY = """
+            INSERT INTO idempotency_key (scope, idem_key, fingerprint, ingestion_id, status, created_at)
+            VALUES (:scope, :key, :fingerprint, :ingestion, :status, :createdAt)
+            """;
+
+    private static MapSqlParameterSource keyRow(NewIngestion ingestion) {
+        IdempotencyKey key = ingestion.idempotency();
+        return new MapSqlParameterSource()
+                .addValue("scope", key.scope())
+                .addValue("key", key.key())
+                .addValue("fingerprint", key.fingerprint())
+                .addValue("ingestion", ingestion.id())
+                .addValue("status", key.status())
+                .addValue("createdAt", Sql.ts(ingestion.createdAt()));
+    }
+
+    private void insertRows(List<NewIngestion> ingestions, Map<Priority, Long> enqueued) {
+        List<MapSqlParameterSource> rows = new ArrayList<>(ingestions.size());
+        List<MapSqlParameterSource> chunkRows = new ArrayList<>();
+        for (NewIngestion ingestion : ingestions) {
+            int[] ids = ingestion.ids();
+            int chunkSize = IdChunks.chunkSize(ingestion.batchSize());
+            long before = enqueued.get(ingestion.priority());
+            enqueued.put(ingestion.priority(), before + ingestion.batchCount());
+            rows.add(new MapSqlParameterSource()
+                    .addValue("id", ingestion.id())
+                    .addValue("priority", Sql.rank(ingestion.priority()))
+                    .addValue("batchSize", ingestion.batchSize())
+                    .addValue("chunkSize", chunkSize)
+                    .addValue("idCount", ids.length)
+                    .addValue("batchCount", ingestion.batchCount())
+                    .addValue("createdAt", Sql.ts(ingestion.createdAt()))
+                    .addValue("ids", IdChunks.inline(ids, chunkSize), Types.VARBINARY)
+                    .addValue("enqueuedBefore", before)
+                    .addValue("owner", ingestion.owner()));
+            IdChunks.addChunkRows(ingestion.id(), ids, chunkSize, chunkRows);
+        }
+        batchJdbc.batchUpdate("""
+                INSERT INTO ingestion (id, priority, batch_size, chunk_size, id_count, batch_count, waiting, created_at,
+                                       ids, enqueued_before, owner)
+                VALUES (:id, :priority, :batchSize, :chunkSize, :idCount, :batchCount, TRUE, :createdAt,
+                        :ids, :enqueuedBefore, :owner)
+                """, rows.toArray(MapSqlParameterSource[]::new));
+        enqueued.forEach((priority, batches) -> jdbc.sql("""
+                UPDATE queue_tally SET batches = :batches WHERE counter = 'enqueued' AND priority = :priority
+                """)
+                .param("batches", batches)
+                .param("priority", Sql.rank(priority))
+                .update());
+        if (!chunkRows.isEmpty()) {
+            batchJdbc.batchUpdate("""
+                    INSERT INTO ingestion_chunk (ingestion_id, chunk_no, ids) VALUES (:ingestion, :no, :ids)
+                    """, chunkRows.toArray(MapSqlParameterSource[]::new));
+        }
+    }
+}
