@@ -8,13 +8,10 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
-import org.springframework.dao.DataIntegrityViolationException;
-import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.transaction.TransactionStatus;
 
 import dev.ingestion.queue.Priority;
 
@@ -38,11 +35,11 @@ final class IngestCommit {
      * @param maxWaitingIds the cap on an owner's ids without an outcome; 0: none
      * @return what became of each ingestion, in the order given
      */
-    List<Admission> insert(TransactionStatus tx, List<NewIngestion> group, long maxWaitingIds) {
+    List<Admission> insert(List<NewIngestion> group, long maxWaitingIds) {
         Map<Priority, Long> enqueued = lockQueueTotals(group);
+        Map<String, Long> waiting = lockOwnerTallies(group);
         Admission[] admissions = new Admission[group.size()];
         replayKnownKeys(group, admissions);
-        Map<String, Long> waiting = lockOwnerTallies(group, admissions);
         for (int i = 0; i < group.size(); i++) {
             if (admissions[i] == null) {
                 NewIngestion ingestion = group.get(i);
@@ -54,7 +51,7 @@ final class IngestCommit {
                 }
             }
         }
-        storeKeys(tx, group, admissions);
+        storeKeys(group, admissions);
         List<NewIngestion> stored = new ArrayList<>();
         Map<String, Long> added = new TreeMap<>();
         for (int i = 0; i < group.size(); i++) {
@@ -94,7 +91,12 @@ final class IngestCommit {
         return enqueued;
     }
 
-    /** Requests whose key a commit already holds are answered as that commit answered them. */
+    /**
+     * Requests whose key a commit already holds are answered as that commit answered them. Looked
+     * up after the owners' tallies are locked: a key's scope is its owner, so a commit of the same
+     * key on another instance either committed before that lock was granted, and is seen here, or
+     * waits for this one and sees its key.
+     */
     private void replayKnownKeys(List<NewIngestion> group, Admission[] admissions) {
         for (int i = 0; i < group.size(); i++) {
             IdempotencyKey key = group.get(i).idempotency();
@@ -118,68 +120,29 @@ final class IngestCommit {
                 .orElse(null);
     }
 
-    /** The tallies of the owners still to be stored, locked in name order; a missing one is added at 0. */
-    private Map<String, Long> lockOwnerTallies(List<NewIngestion> group, Admission[] admissions) {
+    /** The tallies of the group's owners ({@link QueueStore#registerOwners} made them), locked in name order. */
+    private Map<String, Long> lockOwnerTallies(List<NewIngestion> group) {
         TreeSet<String> owners = new TreeSet<>();
-        for (int i = 0; i < group.size(); i++) {
-            if (admissions[i] == null) {
-                owners.add(group.get(i).tallyOwner());
-            }
-        }
+        group.forEach(ingestion -> owners.add(ingestion.tallyOwner()));
         Map<String, Long> waiting = new HashMap<>();
-        if (owners.isEmpty()) {
-            return waiting;
-        }
         jdbc.sql("SELECT owner, waiting_ids FROM key_tally WHERE owner IN (:owners) ORDER BY owner FOR UPDATE")
                 .param("owners", List.copyOf(owners))
                 .query((RowCallbackHandler) rs -> waiting.put(rs.getString("owner"), rs.getLong("waiting_ids")));
-        for (String owner : owners) {
-            if (!waiting.containsKey(owner)) {
-                // Only a key nobody registered at start-up (stores made by tests): a plain insert.
-                jdbc.sql("INSERT INTO key_tally (owner, waiting_ids) VALUES (:owner, 0)")
-                        .param("owner", owner)
-                        .update();
-                waiting.put(owner, 0L);
-            }
+        if (waiting.size() < owners.size()) {
+            throw new IllegalStateException("owners without a tally: " + owners + " found " + waiting.keySet());
         }
         return waiting;
     }
 
-    /**
-     * Stores the keys of the ingestions about to be stored. On PostgreSQL another instance may have
-     * stored the same key since the look-up: the insert then waits for that commit and fails on
-     * the key, and the request is answered as that one was. A savepoint keeps that failure from
-     * undoing the rest of the group; one around them all is the usual case, one each only then.
-     */
-    private void storeKeys(TransactionStatus tx, List<NewIngestion> group, Admission[] admissions) {
-        List<Integer> keyed = new ArrayList<>();
+    private void storeKeys(List<NewIngestion> group, Admission[] admissions) {
+        List<MapSqlParameterSource> rows = new ArrayList<>();
         for (int i = 0; i < group.size(); i++) {
             if (admissions[i] == null && group.get(i).idempotency() != null) {
-                keyed.add(i);
+                rows.add(keyRow(group.get(i)));
             }
         }
-        if (keyed.isEmpty()) {
-            return;
-        }
-        Object all = tx.createSavepoint();
-        try {
-            batchJdbc.batchUpdate(
-                    INSERT_KEY, keyed.stream().map(i -> keyRow(group.get(i))).toArray(MapSqlParameterSource[]::new));
-            tx.releaseSavepoint(all);
-            return;
-        } catch (DataIntegrityViolationException raced) {
-            // a batch's failure may come translated by its SQL state or not: either way, one by one
-            tx.rollbackToSavepoint(all);
-        }
-        for (int i : keyed) {
-            Object one = tx.createSavepoint();
-            try {
-                batchJdbc.update(INSERT_KEY, keyRow(group.get(i)));
-                tx.releaseSavepoint(one);
-            } catch (DuplicateKeyException raced) {
-                tx.rollbackToSavepoint(one);
-                admissions[i] = storedAnswer(group.get(i).idempotency());
-            }
+        if (!rows.isEmpty()) {
+            batchJdbc.batchUpdate(INSERT_KEY, rows.toArray(MapSqlParameterSource[]::new));
         }
     }
 

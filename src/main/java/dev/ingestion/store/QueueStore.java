@@ -3,7 +3,9 @@ package dev.ingestion.store;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 import javax.sql.DataSource;
@@ -33,6 +35,8 @@ public class QueueStore {
     private final RateLimiterRow limiter;
     private final SlotClaim claims;
     private final IngestCommit ingest;
+    /** Owners known to have a tally row; the open scope's comes with the schema. */
+    private final Set<String> registered = ConcurrentHashMap.newKeySet();
 
     public QueueStore(DataSource dataSource) {
         this.jdbc = JdbcClient.create(dataSource);
@@ -54,7 +58,12 @@ public class QueueStore {
      * @return what became of each ingestion, in the order given
      */
     public List<Admission> insertIngestions(List<NewIngestion> ingestions, long maxWaitingIds) {
-        return tx.execute(status -> ingest.insert(status, ingestions, maxWaitingIds));
+        for (NewIngestion ingestion : ingestions) {
+            if (!registered.contains(ingestion.tallyOwner())) {
+                registerOwners(List.of(ingestion.tallyOwner()));
+            }
+        }
+        return tx.execute(status -> ingest.insert(ingestions, maxWaitingIds));
     }
 
     public List<Admission> insertIngestions(List<NewIngestion> ingestions) {
@@ -62,8 +71,9 @@ public class QueueStore {
     }
 
     /**
-     * Gives each owner a tally row ahead of its first ingestion, so that instances never race to
-     * add one. Another instance adding the same row at once is as good.
+     * Gives each owner a tally row ahead of its first ingestion, in a statement of its own: added
+     * inside the ingest transaction, two instances adding the same row would fail one commit.
+     * Another instance adding the same row at once is as good.
      */
     public void registerOwners(List<String> owners) {
         for (String owner : owners) {
@@ -75,6 +85,7 @@ public class QueueStore {
             } catch (DuplicateKeyException alreadyThere) {
                 // added by another instance between the check and the insert
             }
+            registered.add(owner);
         }
     }
 
