@@ -30,9 +30,15 @@ final class IdempotencyKeys {
             throw invalid("must be sent once");
         }
         String value = values.get(0).strip();
-        String key = value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")
-                ? unquote(value.substring(1, value.length() - 1))
-                : value;
+        String key;
+        if (value.startsWith("\"")) {
+            if (value.length() < 2 || !value.endsWith("\"")) {
+                throw invalid("is not a valid quoted string");
+            }
+            key = unquote(value.substring(1, value.length() - 1));
+        } else {
+            key = value;
+        }
         if (key.isEmpty() || key.length() > MAX_LENGTH) {
             throw invalid("must be 1 to " + MAX_LENGTH + " characters");
         }
