@@ -17,10 +17,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.autoconfigure.context.LifecycleProperties;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 import org.springframework.boot.flyway.autoconfigure.FlywayConfigurationCustomizer;
 import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.support.DefaultLifecycleProcessor;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -71,8 +74,11 @@ public class IngestionApplication {
     private static final int UPSTREAM_TIMER_THREADS = 2;
     /** Store writes after fetches; a batch has at most a few ids, and records of one batch lock one row. */
     private static final int BATCH_WRITER_THREADS = 4;
-    /** On shutdown, running batches get the longest an upstream call may take and this much more to store their records. */
-    private static final Duration DRAIN_MARGIN = Duration.ofSeconds(10);
+    /**
+     * What the drain's shutdown phase needs beyond INGEST_DRAIN_TIMEOUT: the hand-back of leases,
+     * one statement that waits at most the store's connection timeout for a connection.
+     */
+    private static final Duration HAND_BACK_MARGIN = Duration.ofSeconds(5);
 
     public static void main(String[] args) {
         SpringApplication.run(IngestionApplication.class, args);
@@ -243,6 +249,12 @@ public class IngestionApplication {
         return new DispatcherLoop(dispatcher, clock);
     }
 
+    /**
+     * The drain runs in the phase of the web server's graceful shutdown, side by side with it.
+     * That phase waits spring.lifecycle.timeout-per-shutdown-phase (30 s) for its beans and then
+     * goes on closing the context, the store with it; it is stretched to cover INGEST_DRAIN_TIMEOUT
+     * and the hand-back, so that a longer drain cannot lose the hand-back to a closed store.
+     */
     @Bean
     DispatcherLifecycle dispatcherLifecycle(
             DispatcherLoop loop,
@@ -250,9 +262,14 @@ public class IngestionApplication {
             QueueStore store,
             Dialect dialect,
             IngestSettings settings,
-            UpstreamSettings upstream) {
-        Duration longestCall = upstream.http() ? upstream.timeout() : settings.upstreamDelay();
-        return new DispatcherLifecycle(loop, dispatcher, store, dialect, longestCall.plus(DRAIN_MARGIN));
+            DefaultLifecycleProcessor lifecycleProcessor,
+            LifecycleProperties lifecycle) {
+        int phase = WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE;
+        Duration needed = settings.drainTimeout().plus(HAND_BACK_MARGIN);
+        if (needed.compareTo(lifecycle.getTimeoutPerShutdownPhase()) > 0) {
+            lifecycleProcessor.setTimeoutForShutdownPhase(phase, needed.toMillis());
+        }
+        return new DispatcherLifecycle(loop, dispatcher, store, dialect, settings.drainTimeout(), phase);
     }
 
     @Bean(destroyMethod = "close")

@@ -245,6 +245,17 @@ public final class Dispatcher {
         }
     }
 
+    /**
+     * Gives back the lease of every batch this instance still runs, for a shutdown that cannot
+     * wait for them: another instance, or this one restarted, runs their missing ids at its next
+     * slot instead of after the lease. Answers that still come in are stored as usual.
+     *
+     * @return how many batches were given back
+     */
+    public int handBack() {
+        return store.releaseLeasesOf(owner);
+    }
+
     Duration lease() {
         return lease;
     }

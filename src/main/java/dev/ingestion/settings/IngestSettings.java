@@ -26,10 +26,18 @@ public record IngestSettings(
         @DurationUnit(ChronoUnit.SECONDS) Duration retryBackoff,
         int maxAttempts,
         @DurationUnit(ChronoUnit.SECONDS) Duration maxInterval,
-        int acceptStatus) {
+        int acceptStatus,
+        @DurationUnit(ChronoUnit.SECONDS) Duration drainTimeout) {
 
     /** How far throttling may stretch the interval when INGEST_MAX_INTERVAL is not set (or the interval, if longer). */
     static final Duration DEFAULT_MAX_INTERVAL = Duration.ofMinutes(2);
+
+    /**
+     * How long running batches get on shutdown when INGEST_DRAIN_TIMEOUT is not set: twice the
+     * default upstream timeout, and with the hand-back well inside the 30 s a platform usually
+     * waits after SIGTERM.
+     */
+    static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(20);
 
     public IngestSettings {
         require(interval != null && interval.toMillis() >= 1, "INGEST_INTERVAL must be at least 1ms, got " + interval);
@@ -54,12 +62,16 @@ public record IngestSettings(
         require(
                 maxInterval != null && interval != null && maxInterval.compareTo(interval) >= 0,
                 "INGEST_MAX_INTERVAL must be at least INGEST_INTERVAL (" + interval + "), got " + maxInterval);
+        if (drainTimeout == null) {
+            drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+        }
+        require(!drainTimeout.isNegative(), "INGEST_DRAIN_TIMEOUT must not be negative, got " + drainTimeout);
     }
 
     /** The password never reaches a log through this record. */
     @Override
     public String toString() {
-        return "IngestSettings[interval=%s, batchSize=%d, upstreamDelay=%s, maxIds=%d, maxBody=%s, dbUrl=%s, dbUser=%s, lease=%s, adoptSettings=%s, retryBackoff=%s, maxAttempts=%d, maxInterval=%s, acceptStatus=%d]"
+        return "IngestSettings[interval=%s, batchSize=%d, upstreamDelay=%s, maxIds=%d, maxBody=%s, dbUrl=%s, dbUser=%s, lease=%s, adoptSettings=%s, retryBackoff=%s, maxAttempts=%d, maxInterval=%s, acceptStatus=%d, drainTimeout=%s]"
                 .formatted(
                         interval,
                         batchSize,
@@ -73,7 +85,8 @@ public record IngestSettings(
                         retryBackoff,
                         maxAttempts,
                         maxInterval,
-                        acceptStatus);
+                        acceptStatus,
+                        drainTimeout);
     }
 
     private static void require(boolean condition, String message) {

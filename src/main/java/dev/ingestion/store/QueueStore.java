@@ -259,6 +259,21 @@ public class QueueStore {
                 .update();
     }
 
+    /**
+     * Gives back every lease this owner holds, so that its batches run again at the next slot of
+     * whichever instance claims first, rather than once the leases run out. For an instance that
+     * is shutting down with batches still running; records already stored stay, and a re-run
+     * fetches only the missing ids.
+     *
+     * @return how many batches were given back
+     */
+    public int releaseLeasesOf(String owner) {
+        return jdbc.sql("""
+                UPDATE batch SET lease_owner = NULL, lease_until = NULL
+                WHERE status = 'triggered' AND lease_owner = :owner
+                """).param("owner", owner).update();
+    }
+
     /** Frees every lease: only for a store that this process alone can use. */
     public int releaseAllLeases() {
         return jdbc.sql("UPDATE batch SET lease_owner = NULL, lease_until = NULL WHERE status = 'triggered'")

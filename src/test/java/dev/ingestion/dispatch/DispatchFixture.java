@@ -9,6 +9,7 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.springframework.context.SmartLifecycle;
 
 import com.zaxxer.hikari.HikariDataSource;
 
@@ -19,6 +20,7 @@ import dev.ingestion.queue.Arrivals;
 import dev.ingestion.queue.Claim;
 import dev.ingestion.queue.Priority;
 import dev.ingestion.queue.RateLimit;
+import dev.ingestion.store.Dialect;
 import dev.ingestion.store.QueueReads;
 import dev.ingestion.store.QueueStore;
 import dev.ingestion.support.FakeClock;
@@ -73,6 +75,17 @@ abstract class DispatchFixture {
     Dispatcher dispatcherWith(RetryPolicy retries, Clock decisions, RateLimit rate, DispatchEvents events) {
         return new Dispatcher(
                 store, upstream, retries, clock, decisions, rate, LEASE, "instance-1", Runnable::run, events);
+    }
+
+    /** Instance 1's lifecycle, its loop never started: tests call the runs themselves. */
+    DispatcherLifecycle lifecycle(Duration drainTimeout) {
+        return new DispatcherLifecycle(
+                new DispatcherLoop(dispatcher, clock),
+                dispatcher,
+                store,
+                Dialect.of(dataSource.getJdbcUrl()),
+                drainTimeout,
+                SmartLifecycle.DEFAULT_PHASE);
     }
 
     UUID ingest(Priority priority, int... ids) {

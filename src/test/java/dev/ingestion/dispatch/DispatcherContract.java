@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
@@ -174,6 +176,59 @@ abstract class DispatcherContract extends DispatchFixture {
                 .singleElement()
                 .satisfies(row -> assertThat(row.completed()).isTrue());
         assertThat(reads.records(id, 0, 3)).hasSize(3);
+    }
+
+    @Test
+    void onShutdownABatchStillRunningAfterTheDrainTimeoutGivesItsLeaseBackAndRunsItsMissingIdsAtTheNextSlot()
+            throws Exception {
+        UUID id = ingest(Priority.MEDIUM, 1, 2, 3);
+        runOnceAt(0); // leased to instance-1 until T30
+        upstream.fetches().get(1).succeed(); // id 2 is stored; 1 and 3 are still on their way
+        CountDownLatch stopped = new CountDownLatch(1);
+
+        lifecycle(Duration.ofMillis(100)).stop(stopped::countDown);
+
+        assertThat(stopped.await(10, TimeUnit.SECONDS))
+                .as("the stop reported done")
+                .isTrue();
+        ManualUpstream elsewhere = new ManualUpstream();
+        dispatcher = dispatcher("instance-2", elsewhere);
+        assertThat(runOnceAt(5))
+                .as("the next slot, 25 s before the lease would have run out")
+                .isEqualTo("T5 [1, 3]");
+        elsewhere.completeAll();
+        upstream.completeAll(); // the stopped instance's late answers store nothing twice
+        assertThat(reads.startedBatches(id)).singleElement().satisfies(row -> {
+            assertThat(row.completed()).isTrue();
+            assertThat(row.attempts()).isEqualTo(2);
+            assertThat(row.startedAt()).as("first start kept").isEqualTo(at(0));
+        });
+        assertThat(reads.records(id, 0, 3)).hasSize(3);
+        assertThat(reads.starts()).extracting(BatchStart::owner).containsExactly("instance-1", "instance-2");
+    }
+
+    @Test
+    void onShutdownABatchThatFinishesWithinTheDrainTimeoutCompletesAndLeavesNothingToRunAgain() throws Exception {
+        UUID id = ingest(Priority.MEDIUM, 1, 2, 3);
+        runOnceAt(0);
+        CountDownLatch stopped = new CountDownLatch(1);
+
+        lifecycle(Duration.ofSeconds(30)).stop(stopped::countDown);
+
+        assertThat(stopped.await(300, TimeUnit.MILLISECONDS))
+                .as("the stop reported done while the batch was running")
+                .isFalse();
+        clock.set(at(1));
+        upstream.completeAll();
+        assertThat(stopped.await(10, TimeUnit.SECONDS))
+                .as("the stop reported done")
+                .isTrue();
+        assertThat(reads.startedBatches(id)).singleElement().satisfies(row -> {
+            assertThat(row.completed()).isTrue();
+            assertThat(row.completedAt()).isEqualTo(at(1));
+        });
+        dispatcher = dispatcher("instance-2", new ManualUpstream());
+        assertThat(runOnceAt(5)).isEqualTo(new Claim.Idle().toString());
     }
 
     @Test

@@ -7,6 +7,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -38,7 +42,9 @@ import tools.jackson.databind.json.JsonMapper;
  * Failover between instances of one deployment: two packaged jars as child processes on one
  * PostgreSQL database. The instance running a batch is killed with SIGKILL; the other one runs
  * that batch again once its lease has run out. The upstream (4 s) is slower than the lease (3 s),
- * so only the renewal of leases keeps the batches of the living instance its own.
+ * so only the renewal of leases keeps the batches of the living instance its own. Then a third
+ * instance takes the victim's place and is stopped with SIGTERM while it runs a batch: it answers
+ * the request in flight, gives its leases back, and the survivor runs its batches at once.
  */
 class FailoverIT {
 
@@ -47,6 +53,10 @@ class FailoverIT {
     private static final Duration LEASE = Duration.ofSeconds(3);
     /** Room for a loaded machine: polling, renewal and claim steps, JVM pauses. */
     private static final Duration TOLERANCE = Duration.ofSeconds(3);
+    /** The instance stopped by SIGTERM: a lease no batch here outlasts, a drain shorter than a batch. */
+    private static final Duration STOPPING_LEASE = Duration.ofSeconds(30);
+
+    private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(1);
 
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -67,7 +77,8 @@ class FailoverIT {
     }
 
     @Test
-    void aBatchWhoseInstanceIsKilledCompletesOnAnotherAfterItsLeaseAndNothingAcceptedIsLost() throws Exception {
+    void aKilledInstancesBatchRunsOnAnotherAfterItsLeaseAStoppedOnesAtTheNextSlotAndNothingAcceptedIsLost()
+            throws Exception {
         database = TestStores.postgres();
         QueueReads reads = new QueueReads(database);
         Map<String, String> env = Map.of(
@@ -260,6 +271,160 @@ class FailoverIT {
         assertThat(survivor.service().healthStatus())
                 .as("/health of the survivor")
                 .isEqualTo(200);
+
+        gracefulStopHandsARunningBatchBackAtOnce(env, reads, survivor);
+    }
+
+    /**
+     * SIGTERM to an instance running a batch (issue 13, point 4). The victim's place is taken by C,
+     * with a lease (30 s) far longer than anything here and a drain timeout (1 s) shorter than a
+     * batch (4 s): only C giving its leases back lets the survivor run C's batches before that lease
+     * would have run out.
+     */
+    private void gracefulStopHandsARunningBatchBackAtOnce(Map<String, String> env, QueueReads reads, Instance survivor)
+            throws Exception {
+        Map<String, String> stoppingEnv = new HashMap<>(env);
+        stoppingEnv.put("INGEST_LEASE", STOPPING_LEASE.toSeconds() + "s");
+        stoppingEnv.put("INGEST_DRAIN_TIMEOUT", DRAIN_TIMEOUT.toMillis() + "ms");
+        Instance c = start("C", stoppingEnv);
+        assertThat(c.service().status("/health/readiness"))
+                .as("/health/readiness of C, started")
+                .isEqualTo(200);
+
+        // C, woken by the arrival, claims W's first batch at once; the survivor claims only at its
+        // idle poll (about a second), so C runs at least one of W's four batches.
+        Sent w = ingest(c, "W", "HIGH", range(401, 412));
+        await(
+                "C runs a batch of W",
+                Duration.ofSeconds(20),
+                () -> reads.starts().stream().anyMatch(s -> s.ingestionId().equals(w.id()) && c.owns(s)),
+                () -> "start log:\n  " + reads.starts());
+        HeldPost held = HeldPost.begin(c.service(), "{\"ids\": [501, 502, 503, 504], \"priority\": \"LOW\"}");
+        await("C is inside the held POST /ingest", Duration.ofSeconds(10), () -> postsInFlight(c) > 0);
+
+        Instant terminated = Instant.now();
+        long sigterm = System.nanoTime();
+        c.service().terminate();
+        // The POST is finished only once readiness is down, so that it is answered during the shutdown.
+        await(
+                "/health/readiness of C other than 200 (503, or the port closed) while C still runs",
+                Duration.ofSeconds(5),
+                () -> c.service().status("/health/readiness") != 200
+                        && c.service().isAlive());
+        Duration readinessDown = Duration.ofNanos(System.nanoTime() - sigterm);
+        HeldPost.Answer answer;
+        try (held) {
+            answer = held.finish();
+        }
+        Integer exitCode = c.service().awaitExit(Duration.ofSeconds(30));
+        Duration toExit = Duration.ofNanos(System.nanoTime() - sigterm);
+
+        assertThat(exitCode)
+                .as("exit code of C after SIGTERM (null: still running 30 s later)")
+                .isEqualTo(143);
+        assertThat(answer.status())
+                .as("the POST /ingest in flight at SIGTERM: %s", answer.body())
+                .isEqualTo(200);
+        assertThat(readinessDown)
+                .as("time from SIGTERM to a /health/readiness other than 200 (exit after %s)", toExit)
+                .isLessThan(DRAIN_TIMEOUT);
+        assertThat(leasesHeldBy(c))
+                .as("leases C still holds once it is gone (its batches were still running)")
+                .isZero();
+
+        Sent v = new Sent(
+                "V",
+                UUID.fromString(JsonMapper.shared()
+                        .readTree(answer.body())
+                        .get("ingestion_id")
+                        .asString()),
+                List.of(501, 502, 503, 504));
+        List<Sent> sent = List.of(w, v);
+        await(
+                "every batch of W and V completed",
+                Duration.ofSeconds(45),
+                () -> sent.stream().allMatch(s -> {
+                    IngestionRow row = reads.findIngestion(s.id()).orElseThrow();
+                    return row.completedBatches() == row.batchCount();
+                }),
+                () -> "start log:\n  " + reads.starts());
+
+        List<BatchStart> starts = reads.starts();
+        List<BatchStart> stopped = starts.stream().filter(c::owns).toList();
+        System.out.printf(
+                "graceful stop: C (pid %d) got SIGTERM at %s, readiness down after %d ms, exited %d after %d ms; "
+                        + "starts:%n  %s%n",
+                c.pid(),
+                terminated,
+                readinessDown.toMillis(),
+                exitCode,
+                toExit.toMillis(),
+                starts.stream()
+                        .filter(s -> sent.stream().anyMatch(x -> x.id().equals(s.ingestionId())))
+                        .map(s -> describe(s, sent, c, survivor) + " (" + Duration.between(terminated, s.startedAt())
+                                + " after SIGTERM)")
+                        .collect(Collectors.joining("\n  ")));
+        assertThat(stopped)
+                .as("batches C started, all of W and all before the hand-back")
+                .isNotEmpty()
+                .allSatisfy(s -> {
+                    assertThat(s.ingestionId()).isEqualTo(w.id());
+                    assertThat(s.attempt()).isEqualTo(1);
+                    assertThat(s.startedAt()).isBefore(terminated.plus(DRAIN_TIMEOUT));
+                });
+        for (BatchStart before : stopped) {
+            List<BatchStart> runs =
+                    starts.stream().filter(s -> key(s).equals(key(before))).toList();
+            assertThat(runs)
+                    .as("runs of %s", describe(before, sent, c, survivor))
+                    .hasSize(2);
+            BatchStart rerun = runs.get(1);
+            assertThat(survivor.owns(rerun))
+                    .as("%s runs on the survivor", describe(rerun, sent, c, survivor))
+                    .isTrue();
+            assertThat(rerun.startedAt())
+                    .as(
+                            "re-run of a batch C started at %s, SIGTERM at %s: at the survivor's next slot after "
+                                    + "the hand-back, long before C's lease would have run out",
+                            before.startedAt(), terminated)
+                    .isAfter(terminated)
+                    .isBefore(terminated.plus(DRAIN_TIMEOUT).plus(INTERVAL).plus(TOLERANCE))
+                    .isBefore(before.startedAt().plus(STOPPING_LEASE));
+        }
+        for (int i = 1; i < starts.size(); i++) {
+            assertThat(Duration.between(
+                            starts.get(i - 1).startedAt(), starts.get(i).startedAt()))
+                    .as("gap between start %d and the one before it", i)
+                    .isGreaterThanOrEqualTo(INTERVAL);
+        }
+        for (Sent s : sent) {
+            FetchedRecords.assertEveryIdFetched(
+                    json(get(survivor, "/ingestions/" + s.id() + "/records?limit=1000")), s.ids(), s.label());
+        }
+    }
+
+    /** How many POSTs the instance is answering, from its own metrics. */
+    private int postsInFlight(Instance instance) throws IOException, InterruptedException {
+        return get(instance, "/metrics")
+                .body()
+                .lines()
+                .filter(line -> line.startsWith("http_server_requests_active_seconds_count{")
+                        && line.contains("method=\"POST\""))
+                .mapToInt(line -> (int) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
+    }
+
+    /** Triggered batches whose lease names this instance, straight from the store. */
+    private int leasesHeldBy(Instance instance) throws SQLException {
+        try (Connection connection = database.getConnection();
+                PreparedStatement query = connection.prepareStatement(
+                        "SELECT count(*) FROM batch WHERE status = 'triggered' AND lease_owner LIKE ?")) {
+            query.setString(1, instance.pid() + "@%");
+            try (ResultSet result = query.executeQuery()) {
+                result.next();
+                return result.getInt(1);
+            }
+        }
     }
 
     // ---- instances ------------------------------------------------------------------------

@@ -27,7 +27,7 @@ import dev.ingestion.support.TestStores;
  * The packaged service running as a child process, the way it runs in production: started by
  * bin/ingestion-service (its JVM options, class-data sharing), its own JVM, its own port,
  * configured by environment variables only. {@link #kill()} is a SIGKILL on Linux: no shutdown
- * hook, no graceful drain, exactly a {@code kill -9}.
+ * hook, no graceful drain, exactly a {@code kill -9}; {@link #terminate()} is a SIGTERM.
  */
 final class ServiceProcess {
 
@@ -133,9 +133,14 @@ final class ServiceProcess {
 
     /** The status of {@code GET /health}, or -1 when nothing answers. */
     int healthStatus() {
+        return status("/health");
+    }
+
+    /** The status of a GET of {@code path}, or -1 when nothing answers (the port is closed, say). */
+    int status(String path) {
         try {
             return HTTP.send(
-                            HttpRequest.newBuilder(uri("/health"))
+                            HttpRequest.newBuilder(uri(path))
                                     .timeout(Duration.ofSeconds(2))
                                     .GET()
                                     .build(),
@@ -164,6 +169,14 @@ final class ServiceProcess {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
         }
+    }
+
+    /**
+     * SIGTERM on Linux, as a platform stops a service: the JVM runs its shutdown hooks (Spring's
+     * graceful shutdown among them). Returns at once; see {@link #awaitExit}.
+     */
+    void terminate() {
+        process.destroy();
     }
 
     /** Waits for the process to end on its own; returns its exit code, or null if it still runs at the deadline. */

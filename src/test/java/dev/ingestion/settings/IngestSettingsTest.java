@@ -107,4 +107,13 @@ class IngestSettingsTest {
         assertThatThrownBy(() -> bind(Map.of("ingest.max-interval", "1s")))
                 .hasRootCauseMessage("INGEST_MAX_INTERVAL must be at least INGEST_INTERVAL (PT5S), got PT1S");
     }
+
+    @Test
+    void runningBatchesGetTwentySecondsOnShutdownUnlessSetAndNeverANegativeTime() {
+        assertThat(bind(Map.of()).drainTimeout()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(bind(Map.of("ingest.drain-timeout", "500ms")).drainTimeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(bind(Map.of("ingest.drain-timeout", "0")).drainTimeout()).isZero();
+        assertThatThrownBy(() -> bind(Map.of("ingest.drain-timeout", "-1s")))
+                .hasRootCauseMessage("INGEST_DRAIN_TIMEOUT must not be negative, got PT-1S");
+    }
 }
