@@ -53,7 +53,7 @@ class KillAndRestartIT {
 
         // Creation order A, B, C; priority order C (HIGH), A (MEDIUM), B (LOW).
         List<Sent> sent = List.of(
-                ingest(first, "A", "MEDIUM", 0, range(101, 109)),
+                ingest(first, "A", "MEDIUM", 0, range(101, 109), "A-order-1"),
                 ingest(first, "B", "LOW", 1, range(201, 203)),
                 ingest(first, "C", "HIGH", 2, range(301, 303)));
 
@@ -78,6 +78,13 @@ class KillAndRestartIT {
                     .as("ingestion %s after the restart", ingestion.label())
                     .isEqualTo(200);
         }
+        // A client that never saw A's answer sends it again with its Idempotency-Key: the key was
+        // committed with A, so the restarted process answers with A and stores nothing new.
+        HttpResponse<String> retried = post(second, sent.get(0).ids(), "MEDIUM", "A-order-1");
+        assertThat(retried.statusCode()).as("A sent again: %s", retried.body()).isEqualTo(200);
+        assertThat(json(retried).get("ingestion_id").asString())
+                .isEqualTo(sent.get(0).id());
+        assertThat(retried.headers().firstValue("Idempotent-Replayed")).hasValue("true");
         Map<String, Batch> afterRestart = batchesById(second, sent);
         assertThat(afterRestart).as("every batch of the three ingestions").hasSize(5);
         triggeredBeforeKill.values().forEach(before -> {
@@ -167,7 +174,7 @@ class KillAndRestartIT {
                             List<Integer> ids = range(from, from + 3);
                             String priority = priorities[from / 4 % 3];
                             try {
-                                HttpResponse<String> answer = post(first, ids, priority);
+                                HttpResponse<String> answer = post(first, ids, priority, null);
                                 if (answer.statusCode() == 200) {
                                     acknowledged.put(
                                             json(answer).get("ingestion_id").asString(), ids);
@@ -261,25 +268,38 @@ class KillAndRestartIT {
 
     // ---- HTTP -----------------------------------------------------------------------------
 
-    private Sent ingest(ServiceProcess service, String label, String priority, int creationOrder, List<Integer> ids)
+    /** @param idempotencyKey sent as the Idempotency-Key header, when not null */
+    private Sent ingest(
+            ServiceProcess service,
+            String label,
+            String priority,
+            int creationOrder,
+            List<Integer> ids,
+            String idempotencyKey)
             throws IOException, InterruptedException {
-        HttpResponse<String> answer = post(service, ids, priority);
+        HttpResponse<String> answer = post(service, ids, priority, idempotencyKey);
         assertThat(answer.statusCode())
                 .as("POST /ingest %s: %s", label, answer.body())
                 .isEqualTo(200);
         return new Sent(label, json(answer).get("ingestion_id").asString(), priority, creationOrder, ids);
     }
 
-    private HttpResponse<String> post(ServiceProcess service, List<Integer> ids, String priority)
+    private Sent ingest(ServiceProcess service, String label, String priority, int creationOrder, List<Integer> ids)
+            throws IOException, InterruptedException {
+        return ingest(service, label, priority, creationOrder, ids, null);
+    }
+
+    private HttpResponse<String> post(ServiceProcess service, List<Integer> ids, String priority, String idempotencyKey)
             throws IOException, InterruptedException {
         String body = "{\"ids\": " + ids + ", \"priority\": \"" + priority + "\"}";
-        return http.send(
-                HttpRequest.newBuilder(service.uri("/ingest"))
-                        .timeout(Duration.ofSeconds(10))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpRequest.Builder request = HttpRequest.newBuilder(service.uri("/ingest"))
+                .timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (idempotencyKey != null) {
+            request.header("Idempotency-Key", idempotencyKey);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> get(ServiceProcess service, String path) throws IOException, InterruptedException {
