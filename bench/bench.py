@@ -14,6 +14,11 @@ simulation's calls failing, its retries read from the start log with attempts
 (dev.ingestion.bench.StartLog); then the service against a stub upstream (bench/stub_upstream.py)
 allowing 3 ids per interval, whose allowance is halved and then restored, measured from the
 stub's own log of calls.
+
+Rows 7 (issue 13, only with --only keys, on each store): POST /ingest with an API key at 64
+connections (bench/keys.lua), plain and with a new Idempotency-Key on every request, interleaved;
+then replays of keys used once before; the store's ingestions and keys, counted over JDBC after
+the stop (H2's org.h2.tools.Shell), against the service's own count of its 2xx answers (/metrics).
 """
 
 import argparse
@@ -24,6 +29,7 @@ import math
 import os
 import platform
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -34,6 +40,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 from stub_upstream import StubUpstream, slots
 
@@ -214,12 +221,14 @@ def get_status(args, svc, ingestion_id, n, keep=False):
     return (seconds, size, json.loads(data)) if keep else (seconds, size)
 
 
-def run_wrk(args, svc, connections, seconds, threads=None):
-    threads = threads or min(2, connections)
+def run_wrk(args, svc, connections, seconds, threads=None, script="post.lua", env=None):
+    """wrk with a script of bench/ (its WRKJSON summary); `env`: variables added for the script."""
+    threads = threads or wrk_threads(connections)
     cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "5s",
-           "-s", os.path.join(args.bench_dir, "post.lua"), svc.base + "/ingest"]
+           "-s", os.path.join(args.bench_dir, script), svc.base + "/ingest"]
     begin = time.time()
-    proc = register(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True), args)
+    proc = register(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     env={**os.environ, **(env or {})}), args)
     out, _ = proc.communicate(timeout=seconds + 60)
     end = time.time()
     match = re.search(r"WRKJSON (\{.*\})", out)
@@ -230,6 +239,10 @@ def run_wrk(args, svc, connections, seconds, threads=None):
     r["errors"] = r["connect"] + r["read"] + r["write"] + r["status"] + r["timeout"]
     r["window"] = (begin, end)
     return r
+
+
+def wrk_threads(connections):
+    return min(2, connections)
 
 
 def start_log_rows(args, url, user, password):
@@ -649,6 +662,238 @@ def upstream_rows(row, svc):
            f"{STUB_PHASE_SLOTS} slots", "≤ 20 slots", c_cell)
 
 
+# ---- issue 13: idempotency keys (BENCH_ONLY=keys) ----------------------------------------------
+
+KEYS_NAME = "bench"  # INGEST_API_KEYS=bench:<secret>; the secret is new each run and never printed
+KEYS_CONNECTIONS = 64
+KEYS_ROWS = ("plain", "keyed", "plain", "keyed")  # interleaved, to spread the machine's noise
+REPLAY_KEYS_PER_THREAD = 1000  # keys of the replay row, used once first; each wrk thread its own
+REPLAY_CHECKED = 200  # of them, replayed once more by hand afterwards: the same id, Idempotent-Replayed
+KEYS_BODY = b'{"ids": [1, 2, 3, 4, 5], "priority": "MEDIUM"}'  # post.lua's
+
+
+def ingest_answers(svc):
+    """The service's own count of its answers to POST /ingest, by status (http_server_requests in
+    /metrics), once two reads 0.3 s apart agree: requests in flight when wrk stopped are answered
+    (and counted) after it."""
+    last = None
+    for _ in range(60):
+        with urllib.request.urlopen(svc.base + "/metrics", timeout=10) as r:
+            text = r.read().decode()
+        counts = {}
+        for m in re.finditer(r"^http_server_requests_seconds_count\{([^}]*)\} ([0-9.eE+-]+)$", text, re.M):
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
+            if labels.get("method") == "POST" and labels.get("uri") == "/ingest":
+                status = int(labels["status"])
+                counts[status] = counts.get(status, 0) + int(float(m.group(2)))
+        if counts == last:
+            return counts
+        last = counts
+        time.sleep(0.3)
+    raise RuntimeError("the answers to POST /ingest in /metrics kept changing for 18 s")
+
+
+def count_delta(after, before):
+    return {s: n - before.get(s, 0) for s, n in after.items() if n != before.get(s, 0)}
+
+
+def ok_count(counts):
+    return sum(n for s, n in counts.items() if 200 <= s < 300)
+
+
+def post_keyed(svc, secret, key):
+    """POST /ingest of post.lua's body with the API key and `key`: (status, ingestion id, replayed)."""
+    req = urllib.request.Request(svc.base + "/ingest", data=KEYS_BODY, method="POST", headers={
+        "Content-Type": "application/json", "Authorization": "Bearer " + secret, "Idempotency-Key": f'"{key}"'})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read())["ingestion_id"], r.headers.get("Idempotent-Replayed") == "true"
+    except urllib.error.HTTPError as e:
+        return e.code, None, False
+
+
+def parallel(fn, items, workers=8):
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(fn, items))
+
+
+def store_counts(args, url, user, password):
+    """(ingestions, idempotency keys of KEYS_NAME) in the store, read over JDBC with H2's own shell
+    (org.h2.tools.Shell, on the classpath with both drivers); for H2, after the service stopped."""
+    sql = (f"SELECT 'N=' || COUNT(*) AS N FROM ingestion; "
+           f"SELECT 'K=' || COUNT(*) AS K FROM idempotency_key WHERE scope = '{KEYS_NAME}'")
+    out = subprocess.run([args.java, "-cp", args.classpath, "org.h2.tools.Shell", "-url", url, "-user", user,
+                          "-password", password, "-sql", sql], capture_output=True, text=True, timeout=180)
+    n, k = re.search(r"^N=(\d+)$", out.stdout, re.M), re.search(r"^K=(\d+)$", out.stdout, re.M)
+    if out.returncode != 0 or not n or not k:
+        raise RuntimeError(f"counting the store's ingestions failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
+    return int(n.group(1)), int(k.group(1))
+
+
+def bench_keys_store(args, store, env, db):
+    """Plain and keyed rows interleaved, the replay row, then the store's counts against the answers."""
+    folder = os.path.join(args.work, f"service-{store}")
+    os.makedirs(folder)
+    secret = secrets.token_hex(16)
+    prefix = secrets.token_hex(6)  # this run's keys: a second run never replays the first's
+    lua = {"BENCH_API_SECRET": secret}
+    log(f"{store}: bin/ingestion-service with INGEST_API_KEYS={KEYS_NAME}:<32 characters>, port and data folder fresh")
+    svc = Service(args, store, {**env, "INGEST_API_KEYS": f"{KEYS_NAME}:{secret}"}, folder)
+    r = {"store": store, "rows": []}
+    try:
+        r["startup_s"] = svc.await_healthy()
+        r["jvm_options"] = svc.jvm_options()
+        log(f"{store}: healthy after {r['startup_s']:.1f} s (java {r['jvm_options']})")
+        log(f"{store}: warming up, {args.warmup} s of wrk at 16 connections (no Idempotency-Key)")
+        run_wrk(args, svc, 16, args.warmup, script="keys.lua", env={**lua, "BENCH_KEY_MODE": "plain"})
+        before = ingest_answers(svc)
+        r["warmup_ok"] = ok_count(before)
+        for i, mode in enumerate(KEYS_ROWS):
+            w = run_wrk(args, svc, KEYS_CONNECTIONS, args.duration, script="keys.lua",
+                        env={**lua, "BENCH_KEY_MODE": mode, "BENCH_KEY_PREFIX": f"{prefix}-{i}"})
+            after = ingest_answers(svc)
+            w["mode"], w["answers"] = mode, count_delta(after, before)
+            before = after
+            r["rows"].append(w)
+            log(f"{store}: {mode:5s}: {w['rps']:,.0f} req/s, p50 {w['p50_us'] / 1000:.2f} ms, p99 "
+                f"{w['p99_us'] / 1000:.2f} ms, {w['errors']} errors; answers {statuses(w['answers'])}")
+            for s in (409, 422):
+                if w["answers"].get(s):
+                    log(f"{store}: BUG: {w['answers'][s]} answers {s} in a {mode} row (keys: new on every request)")
+        r["stored_ok"] = ok_count(before)  # 2xx of the warm-up and the rows: one ingestion each
+        r["keyed_ok"] = sum(ok_count(w["answers"]) for w in r["rows"] if w["mode"] == "keyed")
+
+        threads = wrk_threads(KEYS_CONNECTIONS)
+        replay_keys = [f"{prefix}-r-{t}-{i}" for t in range(1, threads + 1) for i in range(REPLAY_KEYS_PER_THREAD)]
+        log(f"{store}: the replay row's {len(replay_keys):,} keys, each used once")
+        seeded = parallel(lambda k: post_keyed(svc, secret, k), replay_keys)
+        bad = [(k, s) for k, (s, _, replayed) in zip(replay_keys, seeded) if s != 200 or replayed]
+        if bad:
+            raise RuntimeError(f"{store}: {len(bad)} first uses of the replay row's keys were not a fresh 200: {bad[:5]}")
+        seeded_ok = ingest_answers(svc)
+        r["seeded"] = ok_count(seeded_ok) - r["stored_ok"]
+        w = run_wrk(args, svc, KEYS_CONNECTIONS, args.duration, threads=threads, script="keys.lua",
+                    env={**lua, "BENCH_KEY_MODE": "replay", "BENCH_KEY_PREFIX": f"{prefix}-r",
+                         "BENCH_KEY_REPLAYS": str(REPLAY_KEYS_PER_THREAD)})
+        w["mode"], w["answers"] = "replay", count_delta(ingest_answers(svc), seeded_ok)
+        r["replay"] = w
+        log(f"{store}: replay: {w['rps']:,.0f} req/s, p50 {w['p50_us'] / 1000:.2f} ms, p99 "
+            f"{w['p99_us'] / 1000:.2f} ms, {w['errors']} errors; answers {statuses(w['answers'])}")
+        step = max(1, len(replay_keys) // REPLAY_CHECKED)
+        checked = list(zip(replay_keys, seeded))[::step]
+        again = parallel(lambda ks: post_keyed(svc, secret, ks[0]), checked)
+        r["replay_checked"] = len(checked)
+        r["replay_wrong"] = sum(1 for (_, (_, first, _)), (s, iid, replayed) in zip(checked, again)
+                                if s != 200 or iid != first or not replayed)
+        log(f"{store}: {r['replay_checked']} keys replayed once more: {r['replay_wrong']} not a 200 with the first "
+            f"answer's ingestion_id and Idempotent-Replayed: true")
+    finally:
+        svc.stop()
+    r["count_ingestions"], r["count_keys"] = store_counts(args, *db)
+    r["expect_ingestions"] = r["stored_ok"] + r["seeded"]
+    r["expect_keys"] = r["keyed_ok"] + r["seeded"]
+    log(f"{store}: stored {r['count_ingestions']:,} ingestions (2xx answers that store one: "
+        f"{r['expect_ingestions']:,}), {r['count_keys']:,} idempotency keys (expected {r['expect_keys']:,})")
+    return r
+
+
+def statuses(counts):
+    return ", ".join(f"{n:,}× {s}" for s, n in sorted(counts.items())) or "none"
+
+
+def keys_problems(r):
+    """What, in one store's figures, is a bug rather than noise."""
+    out = []
+    for w in r["rows"]:
+        for s in (409, 422):
+            if w["answers"].get(s):
+                out.append(f"{w['answers'][s]:,} answers {s} in a {w['mode']} row")
+    if r["count_ingestions"] != r["expect_ingestions"]:
+        out.append(f"{r['count_ingestions']:,} ingestions stored for {r['expect_ingestions']:,} 2xx answers")
+    if r["count_keys"] != r["expect_keys"]:
+        out.append(f"{r['count_keys']:,} idempotency keys stored, {r['expect_keys']:,} expected")
+    if r["replay_wrong"]:
+        out.append(f"{r['replay_wrong']} of {r['replay_checked']} replays checked by hand were wrong")
+    return out
+
+
+def measure_keys(args, results):
+    env = {"INGEST_INTERVAL": f"{INTERVAL_MS}ms", "INGEST_UPSTREAM_DELAY": f"{UPSTREAM_DELAY_MS}ms"}
+    if "h2" in args.stores:
+        url = "jdbc:h2:file:" + os.path.join(args.work, "service-h2", "data", "ingest")
+        results["h2"] = bench_keys_store(args, "h2", {**env, "INGEST_DB_URL": url}, (url, "", ""))
+    if "postgres" in args.stores:
+        url = f"jdbc:postgresql://{args.pg_host_port}/postgres"
+        results["postgres"] = bench_keys_store(args, "postgres", {
+            **env, "INGEST_DB_URL": url, "INGEST_DB_USER": args.pg_user, "INGEST_DB_PASSWORD": args.pg_password},
+            (url, args.pg_user, args.pg_password))
+
+
+def keys_rows(row, svc):
+    """The rows of issue 13's benchmark (BENCH_ONLY=keys)."""
+    def load(w, bug_statuses=()):
+        text = (f"{w['rps']:,.0f} req/s · p50 {w['p50_us'] / 1000:.1f} ms · p99 {w['p99_us'] / 1000:.1f} ms · "
+                f"{w['errors']:,} errors")
+        other = {s: n for s, n in w["answers"].items() if not 200 <= s < 300}
+        if other:
+            text += f" ({statuses(other)})"
+        bugs = [f"{other[s]:,}× {s}" for s in bug_statuses if other.get(s)]
+        if bugs:
+            text += " **BUG: " + ", ".join(bugs) + "**"
+        return text
+
+    def keyed_cell(w):
+        text = load(w, (409, 422))
+        return text + " " + verdict(w["errors"] == 0) if w["mode"] == "keyed" else text
+
+    what = {"plain": f"ingest 5 ids with an API key (`Authorization: Bearer`), {KEYS_CONNECTIONS} connections, "
+                     f"{ARGS.duration} s",
+            "keyed": "the same with a new `Idempotency-Key` on every request"}
+    for i, mode in enumerate(KEYS_ROWS):
+        row(7, f"{what[mode]} (run {i // 2 + 1} of 2)", "0 errors (a 409 or 422 is a bug)" if mode == "keyed" else "",
+            lambda s, i=i: keyed_cell(svc(s)["rows"][i]) if svc(s) else "n/a")
+
+    def ratio(s):
+        r = svc(s)
+        if not r:
+            return "n/a"
+
+        def rate(ws):
+            return sum(w["requests"] for w in ws) / sum(w["duration_us"] / 1e6 for w in ws)
+        plain = [w for w in r["rows"] if w["mode"] == "plain"]
+        keyed = [w for w in r["rows"] if w["mode"] == "keyed"]
+        pairs = " · ".join(f"{k['rps'] / p['rps']:.2f}" for p, k in zip(plain, keyed))
+        return f"{rate(keyed) / rate(plain):.2f} (run by run: {pairs})"
+    row(7, "keyed / plain throughput (requests of both runs over their time)", "issue 13: the group commit keeps "
+           "its throughput", ratio)
+
+    def replay(s):
+        r = svc(s)
+        if not r:
+            return "n/a"
+        w = r["replay"]
+        text = load(w)
+        if w["answers"].get(409):
+            text += " (a 409 here: the same key twice in flight at once on this instance)"
+        return (text + f"; {r['replay_checked']} of the keys replayed once more by hand: {r['replay_wrong']} not the "
+                f"first answer's ingestion_id with `Idempotent-Replayed: true` " + verdict(r["replay_wrong"] == 0))
+    row(7, f"replays: every request repeats one of {wrk_threads(KEYS_CONNECTIONS) * REPLAY_KEYS_PER_THREAD:,} "
+           f"keys used once before ({REPLAY_KEYS_PER_THREAD:,} per wrk thread, in turn), same body, "
+           f"{KEYS_CONNECTIONS} connections, {ARGS.duration} s", "200 with the first answer, nothing stored", replay)
+
+    def counts(s):
+        r = svc(s)
+        if not r:
+            return "n/a"
+        return (f"{r['count_ingestions']:,} ingestions for {r['expect_ingestions']:,} 2xx answers "
+                f"(warm-up and rows {r['stored_ok']:,}, first uses of the replay keys {r['seeded']:,}); "
+                f"{r['count_keys']:,} keys for {r['expect_keys']:,} "
+                + verdict(r["count_ingestions"] == r["expect_ingestions"] and r["count_keys"] == r["expect_keys"]))
+    row(7, "the store at the end (counted over JDBC after the stop) against the service's 2xx answers to "
+           "POST /ingest (its /metrics): ingestions, and idempotency keys (keyed rows and replay keys' first uses)",
+        "equal: one ingestion per 2xx, none for a replay", counts)
+
+
 # ---- the table --------------------------------------------------------------------------------
 
 def ms(seconds):
@@ -673,6 +918,9 @@ def table(results, claims, stores):
 
     if ARGS.only == "upstream":
         upstream_rows(row, svc)
+        return "\n".join(rows)
+    if ARGS.only == "keys":
+        keys_rows(row, svc)
         return "\n".join(rows)
 
     for c in CONCURRENCY:
@@ -813,14 +1061,20 @@ def record(args, facts, text, elapsed):
         f"- service: `bin/ingestion-service`{f' with `JAVA_OPTS={args.java_opts}`' if args.java_opts else ''}, "
         f"which ran `java {facts['jvm_options']} -jar`, `INGEST_INTERVAL={INTERVAL_MS}ms`, "
         f"`INGEST_UPSTREAM_DELAY={UPSTREAM_DELAY_MS}ms`, other settings default"
-        + ("" if args.only else f"; wrk warm-up {args.warmup} s, each load level {args.duration} s; "
-                                f"{args.claims} measured claims per backlog level"),
-        f"- rows 6 (H2 only): `INGEST_UPSTREAM_FAILURE_RATE={FAILURE_RATE}`, `INGEST_UPSTREAM_SEED={FAILURE_SEED}`, "
-        f"`INGEST_RETRY_BACKOFF={RETRY_BACKOFF_MS}ms`; the stub (bench/stub_upstream.py): a token bucket of "
-        f"{STUB_ALLOWANCE} ids per period refilled continuously, {STUB_TOLERANCE:.0%} tolerance, 429 with "
-        f"`Retry-After: {STUB_RETRY_AFTER}`, service with `INGEST_UPSTREAM_URL=http://127.0.0.1:<port>/items/{{id}}`, "
-        f"`INGEST_MAX_INTERVAL={STUB_MAX_INTERVAL}`; slots read from the stub's log of calls",
-        f"- `bench/run` took {elapsed / 60:.1f} min" + (" (`BENCH_ONLY=upstream`: only rows 6)" if args.only else ""),
+        + {"": f"; wrk warm-up {args.warmup} s, each load level {args.duration} s; "
+               f"{args.claims} measured claims per backlog level",
+           "upstream": "",
+           "keys": f", `INGEST_API_KEYS={KEYS_NAME}:<32 hex characters, new each run>`; wrk (bench/keys.lua) "
+                   f"warm-up {args.warmup} s at 16 connections, each row {args.duration} s at {KEYS_CONNECTIONS} "
+                   f"connections"}[args.only],
+        *([] if args.only == "keys" else [
+            f"- rows 6 (H2 only): `INGEST_UPSTREAM_FAILURE_RATE={FAILURE_RATE}`, `INGEST_UPSTREAM_SEED={FAILURE_SEED}`, "
+            f"`INGEST_RETRY_BACKOFF={RETRY_BACKOFF_MS}ms`; the stub (bench/stub_upstream.py): a token bucket of "
+            f"{STUB_ALLOWANCE} ids per period refilled continuously, {STUB_TOLERANCE:.0%} tolerance, 429 with "
+            f"`Retry-After: {STUB_RETRY_AFTER}`, service with `INGEST_UPSTREAM_URL=http://127.0.0.1:<port>/items/{{id}}`, "
+            f"`INGEST_MAX_INTERVAL={STUB_MAX_INTERVAL}`; slots read from the stub's log of calls"]),
+        f"- `bench/run` took {elapsed / 60:.1f} min" + {"": "", "upstream": " (`BENCH_ONLY=upstream`: only rows 6)",
+                                                        "keys": " (`BENCH_ONLY=keys`: only rows 7)"}[args.only],
         "",
         text,
         "",
@@ -876,7 +1130,8 @@ def main():
     p.add_argument("--claims", type=int, default=400)
     p.add_argument("--levels", default="10,10000,1000000", help="backlogs of the claim benchmark")
     p.add_argument("--record", help="append the table to this Markdown file")
-    p.add_argument("--only", default="", help="upstream: only the rows of issue 12 item 7 (H2)")
+    p.add_argument("--only", default="", help="upstream: only the rows of issue 12 item 7 (H2); keys: only "
+                                               "those of issue 13's idempotency keys")
     p.add_argument("--started-epoch", type=float, default=time.time(), help="when bench/run started")
     args = ARGS = p.parse_args()
     args.stores = [s for s in args.stores.split(",") if s]
@@ -888,10 +1143,12 @@ def main():
     facts["load_start"] = facts["load"]
     results = {}
     claims = []
-    if args.only not in ("", "upstream"):
-        raise SystemExit(f"unknown BENCH_ONLY={args.only}: upstream, or empty for every row")
+    if args.only not in ("", "upstream", "keys"):
+        raise SystemExit(f"unknown BENCH_ONLY={args.only}: upstream, keys, or empty for every row")
     try:
-        if args.only == "upstream":
+        if args.only == "keys":
+            measure_keys(args, results)
+        elif args.only == "upstream":
             results["h2"] = bench_upstream(args)
             results["h2"]["jvm_options"] = results["h2"]["upstream_jvm_options"]
         else:
@@ -911,6 +1168,12 @@ def main():
     if args.record:
         record(args, facts, text, elapsed)
         log(f"table appended to {args.record}")
+    if args.only == "keys":
+        problems = [f"{store}: {p}" for store, r in results.items() for p in keys_problems(r)]
+        for p in problems:
+            log(f"BUG: {p}")
+        if problems:
+            raise SystemExit(f"BENCH_ONLY=keys found {len(problems)} problem(s) that are not noise: see BUG above")
 
 
 ARGS = None
