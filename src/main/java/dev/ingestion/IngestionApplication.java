@@ -281,12 +281,13 @@ public class IngestionApplication {
     @Bean
     Ingestions ingestions(
             GroupCommit groupCommit,
+            QueueReads reads,
             Clock clock,
             IngestSettings settings,
             DispatcherLoop loop,
             Acceptance acceptance,
             DeploymentGuard guard) {
-        return new Ingestions(groupCommit, clock, settings.batchSize(), loop, acceptance);
+        return new Ingestions(groupCommit, reads, clock, settings.batchSize(), loop, acceptance);
     }
 
     @Bean

@@ -13,6 +13,7 @@ import dev.ingestion.queue.Priority;
 import dev.ingestion.store.Admission;
 import dev.ingestion.store.IdempotencyKey;
 import dev.ingestion.store.NewIngestion;
+import dev.ingestion.store.QueueReads;
 
 /** Turns a valid request into a stored ingestion and tells the dispatcher that work waits. */
 public final class Ingestions {
@@ -34,6 +35,7 @@ public final class Ingestions {
     }
 
     private final GroupCommit commits;
+    private final QueueReads reads;
     private final Clock clock;
     private final int batchSize;
     private final Arrivals arrivals;
@@ -45,8 +47,15 @@ public final class Ingestions {
      * @param clock this instance's clock: an ingestion's {@code created_at} and the time in its id
      *     decide nothing, so no database clock is read for them
      */
-    public Ingestions(GroupCommit commits, Clock clock, int batchSize, Arrivals arrivals, Acceptance acceptance) {
+    public Ingestions(
+            GroupCommit commits,
+            QueueReads reads,
+            Clock clock,
+            int batchSize,
+            Arrivals arrivals,
+            Acceptance acceptance) {
         this.commits = commits;
+        this.reads = reads;
         this.clock = clock;
         this.batchSize = batchSize;
         this.arrivals = arrivals;
@@ -69,7 +78,11 @@ public final class Ingestions {
     public Submitted submit(int[] requested, Priority priority, String owner, IdempotencyKey key) {
         IdempotencyKey held = key == null ? null : new IdempotencyKey(key.scope(), key.key(), "", 0);
         if (held != null && !inFlight.add(held)) {
-            return new Submitted.KeyInFlight();
+            // Another request with the key is on its way through here: a retry of one stored long
+            // ago (replayed by both) or the first (this one must wait for its answer: 409).
+            return reads.storedKey(key.scope(), key.key())
+                    .map(stored -> answer(stored, key))
+                    .orElseGet(Submitted.KeyInFlight::new);
         }
         try {
             Instant now = clock.instant();
@@ -79,9 +92,7 @@ public final class Ingestions {
             Admission admission =
                     commits.write(new NewIngestion(id, priority, batchSize, requested, now, owner, stored));
             if (admission instanceof Admission.Replayed replayed) {
-                return replayed.fingerprint().equals(key.fingerprint())
-                        ? new Submitted.Accepted(replayed.ingestionId(), replayed.status(), true)
-                        : new Submitted.KeyReused();
+                return answer(replayed, key);
             }
             if (admission instanceof Admission.OverQuota over) {
                 return new Submitted.OverQuota(over.waitingIds());
@@ -93,5 +104,11 @@ public final class Ingestions {
                 inFlight.remove(held);
             }
         }
+    }
+
+    private static Submitted answer(Admission.Replayed stored, IdempotencyKey key) {
+        return stored.fingerprint().equals(key.fingerprint())
+                ? new Submitted.Accepted(stored.ingestionId(), stored.status(), true)
+                : new Submitted.KeyReused();
     }
 }

@@ -25,10 +25,12 @@ final class IngestCommit {
 
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate batchJdbc;
+    private final QueueReads reads;
 
-    IngestCommit(JdbcClient jdbc, NamedParameterJdbcTemplate batchJdbc) {
+    IngestCommit(JdbcClient jdbc, NamedParameterJdbcTemplate batchJdbc, QueueReads reads) {
         this.jdbc = jdbc;
         this.batchJdbc = batchJdbc;
+        this.reads = reads;
     }
 
     /**
@@ -107,17 +109,7 @@ final class IngestCommit {
     }
 
     private Admission storedAnswer(IdempotencyKey key) {
-        return jdbc.sql("""
-                SELECT ingestion_id, status, fingerprint FROM idempotency_key WHERE scope = :scope AND idem_key = :key
-                """)
-                .param("scope", key.scope())
-                .param("key", key.key())
-                .query((rs, n) -> (Admission) new Admission.Replayed(
-                        rs.getObject("ingestion_id", java.util.UUID.class),
-                        rs.getInt("status"),
-                        rs.getString("fingerprint")))
-                .optional()
-                .orElse(null);
+        return reads.storedKey(key.scope(), key.key()).orElse(null);
     }
 
     /** The tallies of the group's owners ({@link QueueStore#registerOwners} made them), locked in name order. */

@@ -63,6 +63,18 @@ public class QueueReads {
                 .optional();
     }
 
+    /** How the request that stored an idempotency key was answered, if one did. */
+    public Optional<Admission.Replayed> storedKey(String scope, String key) {
+        return jdbc.sql("""
+                SELECT ingestion_id, status, fingerprint FROM idempotency_key WHERE scope = :scope AND idem_key = :key
+                """)
+                .param("scope", scope)
+                .param("key", key)
+                .query((rs, n) -> new Admission.Replayed(
+                        rs.getObject("ingestion_id", UUID.class), rs.getInt("status"), rs.getString("fingerprint")))
+                .optional();
+    }
+
     /** The batches of an ingestion that have started, in batch order. */
     public List<BatchRow> startedBatches(UUID ingestionId) {
         return jdbc.sql("""

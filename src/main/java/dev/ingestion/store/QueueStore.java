@@ -45,7 +45,7 @@ public class QueueStore {
         this.claims = new SlotClaim(jdbc, reads, new IdChunks(jdbc), limiter);
         this.batchJdbc = new NamedParameterJdbcTemplate(dataSource);
         this.tx = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
-        this.ingest = new IngestCommit(jdbc, batchJdbc);
+        this.ingest = new IngestCommit(jdbc, batchJdbc, reads);
     }
 
     // ---- ingest ---------------------------------------------------------------------------

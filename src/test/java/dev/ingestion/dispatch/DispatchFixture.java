@@ -58,7 +58,8 @@ abstract class DispatchFixture {
         upstream = new ManualUpstream();
         dispatcher = dispatcher("instance-1", upstream);
         commits = new GroupCommit(store, 0);
-        ingestions = new Ingestions(commits, clock, 3, Arrivals.IGNORED, new Acceptance(200));
+        ingestions =
+                new Ingestions(commits, new QueueReads(dataSource), clock, 3, Arrivals.IGNORED, new Acceptance(200));
     }
 
     @AfterEach

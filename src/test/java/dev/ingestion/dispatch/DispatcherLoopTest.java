@@ -20,6 +20,7 @@ import dev.ingestion.ingest.GroupCommit;
 import dev.ingestion.ingest.Ingestions;
 import dev.ingestion.queue.Priority;
 import dev.ingestion.queue.RateLimit;
+import dev.ingestion.store.QueueReads;
 import dev.ingestion.store.QueueStore;
 import dev.ingestion.support.ManualUpstream;
 import dev.ingestion.support.TestStores;
@@ -55,7 +56,7 @@ class DispatcherLoopTest {
                         Runnable::run),
                 clock);
         commits = new GroupCommit(store, 0);
-        ingestions = new Ingestions(commits, clock, 3, loop, new Acceptance(200));
+        ingestions = new Ingestions(commits, new QueueReads(dataSource), clock, 3, loop, new Acceptance(200));
         loop.start();
     }
 
