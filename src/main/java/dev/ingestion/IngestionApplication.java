@@ -47,6 +47,7 @@ import dev.ingestion.store.DatabaseClock;
 import dev.ingestion.store.Dialect;
 import dev.ingestion.store.QueueReads;
 import dev.ingestion.store.QueueStore;
+import dev.ingestion.store.QueueTotals;
 import dev.ingestion.store.SettingsStore;
 import dev.ingestion.upstream.HttpUpstream;
 import dev.ingestion.upstream.RetryPolicy;
@@ -144,6 +145,12 @@ public class IngestionApplication {
                 .description("batches handed back to be tried again, waiting for their time or a slot")
                 .register(registry);
         return reads;
+    }
+
+    @Bean
+    @DependsOnDatabaseInitialization
+    QueueTotals queueTotals(DataSource dataSource) {
+        return new QueueTotals(dataSource);
     }
 
     @Bean

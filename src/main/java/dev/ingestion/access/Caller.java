@@ -29,6 +29,14 @@ public record Caller(String name, boolean admin) {
         throw new ApiException(HttpStatus.UNAUTHORIZED, "Unauthorized");
     }
 
+    /** Operator actions (pausing dispatch, say) are an admin key's; with keys off, anyone's. */
+    public void requireAdmin() {
+        if (!admin) {
+            throw new ApiException(
+                    HttpStatus.FORBIDDEN, "Forbidden", java.util.Map.of("api_key", "this action needs an admin key"));
+        }
+    }
+
     /** Whether an ingestion created by {@code owner} (null: created while keys were off) is this caller's to see. */
     public boolean canSee(String owner) {
         return admin || Objects.equals(name, owner);

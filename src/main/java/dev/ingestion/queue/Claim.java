@@ -23,4 +23,7 @@ public sealed interface Claim {
 
     /** The slot is open but nothing waits. */
     record Idle() implements Claim {}
+
+    /** An operator paused dispatch: nothing starts, on any instance, until it is resumed. */
+    record Paused() implements Claim {}
 }

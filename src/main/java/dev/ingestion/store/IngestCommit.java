@@ -181,10 +181,14 @@ final class IngestCommit {
                 VALUES (:id, :priority, :batchSize, :chunkSize, :idCount, :batchCount, TRUE, :createdAt,
                         :ids, :enqueuedBefore, :owner)
                 """, rows.toArray(MapSqlParameterSource[]::new));
-        enqueued.forEach((priority, batches) -> jdbc.sql("""
-                UPDATE queue_tally SET batches = :batches WHERE counter = 'enqueued' AND priority = :priority
+        Map<Priority, Long> ids = new TreeMap<>();
+        ingestions.forEach(ingestion -> ids.merge(ingestion.priority(), (long) ingestion.ids().length, Long::sum));
+        ids.forEach((priority, added) -> jdbc.sql("""
+                UPDATE queue_tally SET batches = :batches, ids = ids + :ids
+                WHERE counter = 'enqueued' AND priority = :priority
                 """)
-                .param("batches", batches)
+                .param("batches", enqueued.get(priority))
+                .param("ids", added)
                 .param("priority", Sql.rank(priority))
                 .update());
         if (!chunkRows.isEmpty()) {

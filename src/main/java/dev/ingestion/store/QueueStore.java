@@ -247,6 +247,14 @@ public class QueueStore {
         });
     }
 
+    /**
+     * Pauses or resumes dispatch on every instance: claims answer {@link Claim.Paused} while it
+     * is paused. A claim under way finishes first (the limiter's lock).
+     */
+    public void pause(boolean paused) {
+        tx.executeWithoutResult(status -> limiter.pause(paused));
+    }
+
     /** Gives a batch back to the queue at its place in the order, to run again at the next slot. */
     public void releaseLease(UUID ingestionId, int index, String owner) {
         jdbc.sql("""

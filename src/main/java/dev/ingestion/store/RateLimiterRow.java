@@ -49,6 +49,21 @@ final class RateLimiterRow {
                 .single();
     }
 
+    /** Whether an operator paused dispatch; read by a claim inside the transaction that holds the lock. */
+    boolean paused() {
+        return jdbc.sql("SELECT paused FROM rate_limiter WHERE id = 1")
+                .query(Boolean.class)
+                .single();
+    }
+
+    /** Pauses or resumes dispatch; the lock makes it wait for a claim under way. */
+    void pause(boolean paused) {
+        lock();
+        jdbc.sql("UPDATE rate_limiter SET paused = :paused WHERE id = 1")
+                .param("paused", paused)
+                .update();
+    }
+
     Instant lastStart() {
         return jdbc.sql("SELECT last_start FROM rate_limiter WHERE id = 1")
                 .query((rs, n) -> Sql.instant(rs, "last_start"))

@@ -41,6 +41,9 @@ final class SlotClaim {
     /** Runs inside the caller's transaction, which the limiter's lock then spans. */
     Claim claim(Supplier<Instant> clock, RateLimit rate, String owner, Duration lease) {
         RateLimit.State limit = limiter.lock(rate);
+        if (limiter.paused()) {
+            return new Claim.Paused();
+        }
         Instant now = clock.get();
         if (!rate.isOpen(limit, now)) {
             return new Claim.NotBefore(rate.slotAfter(limit), now);
@@ -127,8 +130,14 @@ final class SlotClaim {
                 UPDATE ingestion SET next_batch = next_batch + 1, waiting = (next_batch + 1 < batch_count)
                 WHERE id = :ingestion
                 """).param("ingestion", pick.ingestionId()).update();
-        jdbc.sql("UPDATE queue_tally SET batches = batches + 1 WHERE counter = 'started' AND priority = :priority")
+        jdbc.sql("""
+                UPDATE queue_tally SET batches = batches + 1,
+                       ids = ids + (SELECT LEAST(batch_size, id_count - :idx * batch_size) FROM ingestion WHERE id = :ingestion)
+                WHERE counter = 'started' AND priority = :priority
+                """)
                 .param("priority", Sql.rank(pick.priority()))
+                .param("idx", pick.index())
+                .param("ingestion", pick.ingestionId())
                 .update();
     }
 
