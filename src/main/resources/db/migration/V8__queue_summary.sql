@@ -20,3 +20,15 @@ CREATE INDEX batch_start_time ON batch_start (started_at);
 
 -- The ids that failed for good over the last minute and hour, for GET /queue.
 CREATE INDEX record_failed ON record (state, fetched_at);
+
+-- The list of ingestions (issue 14): newest first, by status, priority or owner, a page at a time
+-- by keyset on seq. The ingestion's state is kept with it (the claim that first starts one of its
+-- batches and the write that completes its last one set it), so that a filter on a rare state
+-- reads its own index instead of every ingestion.
+ALTER TABLE ingestion ADD COLUMN state VARCHAR(16) DEFAULT 'yet_to_start' NOT NULL;
+UPDATE ingestion SET state = CASE WHEN completed_batches = batch_count THEN 'completed'
+                                  WHEN next_batch > 0 THEN 'triggered' ELSE 'yet_to_start' END;
+CREATE INDEX ingestion_newest ON ingestion (seq);
+CREATE INDEX ingestion_by_state ON ingestion (state, seq);
+CREATE INDEX ingestion_by_priority ON ingestion (priority, seq);
+CREATE INDEX ingestion_by_owner ON ingestion (owner, seq);

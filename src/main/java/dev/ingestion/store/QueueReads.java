@@ -1,6 +1,7 @@
 package dev.ingestion.store;
 
 import java.time.Instant;
+import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -11,9 +12,11 @@ import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
 
+import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 import dev.ingestion.queue.BatchState;
+import dev.ingestion.queue.Priority;
 import dev.ingestion.queue.RateLimit;
 import dev.ingestion.queue.RecordState;
 
@@ -185,32 +188,25 @@ public class QueueReads {
                 .collect(Collectors.toMap(StoredRecord::position, r -> r));
     }
 
-    /**
-     * How many batches will start before the first waiting batch of an ingestion: the waiting
-     * batches of every ingestion ahead of it, plus the batches waiting for a re-run (its own
-     * among them) that come before it in the order. The waiting ones come from the running
-     * totals, whatever the backlog: those of the higher priorities, and, in its own priority,
-     * the batches queued before it less those started (a priority runs first in first out, so
-     * every start in it so far was of an ingestion ahead of it, or of its own).
-     */
-    public long batchesAhead(IngestionRow ingestion, Instant now) {
-        return jdbc.sql("""
-                SELECT
-                  (SELECT COALESCE(SUM(CASE WHEN counter = 'enqueued' THEN batches ELSE -batches END), 0)
-                   FROM queue_tally WHERE priority < :priority)
-                + :enqueuedBefore + :nextBatch
-                - (SELECT batches FROM queue_tally WHERE counter = 'started' AND priority = :priority)
-                + (SELECT COUNT(*) FROM batch b JOIN ingestion i ON i.id = b.ingestion_id
-                   WHERE b.status = 'triggered' AND (b.lease_until IS NULL OR b.lease_until < :now)
-                     AND (i.priority < :priority OR (i.priority = :priority AND i.seq <= :seq)))
+    /** What stands ahead of waiting work now: see {@link Ahead}. Two reads, whatever the backlog. */
+    public Ahead ahead(Instant now) {
+        Map<Priority, Long> enqueued = new EnumMap<>(Priority.class);
+        Map<Priority, Long> started = new EnumMap<>(Priority.class);
+        jdbc.sql("SELECT counter, priority, batches FROM queue_tally").query((RowCallbackHandler)
+                rs -> ("enqueued".equals(rs.getString("counter")) ? enqueued : started)
+                        .put(Sql.priority(rs, "priority"), rs.getLong("batches")));
+        List<Ahead.Rerun> reruns = jdbc.sql("""
+                SELECT i.priority, i.seq FROM batch b JOIN ingestion i ON i.id = b.ingestion_id
+                WHERE b.status = 'triggered' AND (b.lease_until IS NULL OR b.lease_until < :now)
                 """)
-                .param("priority", Sql.rank(ingestion.priority()))
-                .param("seq", ingestion.seq())
-                .param("enqueuedBefore", ingestion.enqueuedBefore())
-                .param("nextBatch", ingestion.nextBatch())
                 .param("now", Sql.ts(now))
-                .query(Long.class)
-                .single();
+                .query((rs, n) -> new Ahead.Rerun(Sql.priority(rs, "priority"), rs.getLong("seq")))
+                .list();
+        return new Ahead(enqueued, started, reruns);
+    }
+
+    public long batchesAhead(IngestionRow ingestion, Instant now) {
+        return ahead(now).batchesAhead(ingestion);
     }
 
     public Instant lastStart() {

@@ -180,9 +180,11 @@ public class QueueStore {
                     .param("now", Sql.ts(now))
                     .update();
             if (updated == 1) {
-                jdbc.sql("UPDATE ingestion SET completed_batches = completed_batches + 1 WHERE id = :ingestion")
-                        .param("ingestion", ingestionId)
-                        .update();
+                jdbc.sql("""
+                        UPDATE ingestion SET completed_batches = completed_batches + 1,
+                               state = CASE WHEN completed_batches + 1 = batch_count THEN 'completed' ELSE state END
+                        WHERE id = :ingestion
+                        """).param("ingestion", ingestionId).update();
                 // every id of the batch has its outcome now: it no longer counts against a quota
                 jdbc.sql("UPDATE key_tally SET waiting_ids = waiting_ids - :ids WHERE owner = :owner")
                         .param("ids", to - from)

@@ -127,7 +127,8 @@ final class SlotClaim {
                 .param("leaseUntil", Sql.ts(leaseUntil))
                 .update();
         jdbc.sql("""
-                UPDATE ingestion SET next_batch = next_batch + 1, waiting = (next_batch + 1 < batch_count)
+                UPDATE ingestion SET next_batch = next_batch + 1, waiting = (next_batch + 1 < batch_count),
+                                     state = 'triggered'
                 WHERE id = :ingestion
                 """).param("ingestion", pick.ingestionId()).update();
         jdbc.sql("""
