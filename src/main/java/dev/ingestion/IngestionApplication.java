@@ -45,6 +45,7 @@ import dev.ingestion.settings.IngestSettings;
 import dev.ingestion.settings.UpstreamSettings;
 import dev.ingestion.store.DatabaseClock;
 import dev.ingestion.store.Dialect;
+import dev.ingestion.store.IngestionList;
 import dev.ingestion.store.QueueReads;
 import dev.ingestion.store.QueueStore;
 import dev.ingestion.store.QueueTotals;
@@ -145,6 +146,12 @@ public class IngestionApplication {
                 .description("batches handed back to be tried again, waiting for their time or a slot")
                 .register(registry);
         return reads;
+    }
+
+    @Bean
+    @DependsOnDatabaseInitialization
+    IngestionList ingestionList(DataSource dataSource) {
+        return new IngestionList(dataSource);
     }
 
     @Bean

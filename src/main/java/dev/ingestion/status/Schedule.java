@@ -31,4 +31,23 @@ record Schedule(RateLimit rateLimit, RateLimit.State limiter, Instant nextSlot, 
     Instant completion(int waitingIndex) {
         return start(waitingIndex).plus(latency);
     }
+
+    /**
+     * When an ingestion's last batch should be done: the last waiting batch's start plus the
+     * upstream's latency; with none waiting, the latest running start plus the latency, never
+     * before now; null when nothing waits or runs.
+     *
+     * @param schedule null when none of its batches waits
+     */
+    static Instant completion(
+            Schedule schedule, int waitingBatches, Instant latestRunningStart, Duration latency, Instant now) {
+        if (schedule != null) {
+            return schedule.completion(waitingBatches - 1);
+        }
+        if (latestRunningStart == null) {
+            return null;
+        }
+        Instant expected = latestRunningStart.plus(latency);
+        return expected.isBefore(now) ? now : expected;
+    }
 }

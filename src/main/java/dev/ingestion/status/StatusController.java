@@ -175,16 +175,12 @@ class StatusController {
 
     private Instant estimatedCompletion(
             IngestionRow ingestion, List<BatchRow> started, Schedule schedule, Instant now) {
-        if (schedule != null) {
-            return schedule.completion(ingestion.batchCount() - started.size() - 1);
-        }
-        Instant last = null;
-        for (BatchRow row : started) {
-            if (!row.completed()) {
-                Instant expected = row.lastStartedAt().plus(upstream.expectedLatency());
-                last = last == null || expected.isAfter(last) ? expected : last;
-            }
-        }
-        return last == null ? null : last.isBefore(now) ? now : last;
+        Instant latestRunning = started.stream()
+                .filter(row -> !row.completed())
+                .map(BatchRow::lastStartedAt)
+                .max(Instant::compareTo)
+                .orElse(null);
+        return Schedule.completion(
+                schedule, ingestion.batchCount() - started.size(), latestRunning, upstream.expectedLatency(), now);
     }
 }

@@ -1,0 +1,145 @@
+package dev.ingestion.store;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import org.springframework.jdbc.core.RowCallbackHandler;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import dev.ingestion.queue.BatchState;
+import dev.ingestion.queue.Priority;
+
+/**
+ * Pages of ingestions, newest first, by keyset on their sequence number: a page costs one index
+ * range read however deep it is, and rows stored meanwhile neither shift nor repeat entries.
+ * Each filter has an index of its own (state, priority, owner, each with seq).
+ */
+public final class IngestionList {
+
+    /**
+     * @param state null: any
+     * @param priority null: any
+     * @param owner the only owner to list; null: every ingestion (keys off, or an admin key)
+     * @param beforeSeq only ingestions older than this one; null: from the newest
+     */
+    public record Filter(BatchState state, Priority priority, String owner, Long beforeSeq, int limit) {}
+
+    /**
+     * One entry of a page, with what its batches add up to.
+     *
+     * @param lastRunningStart the latest start of its batches running now; null if none runs
+     */
+    public record Entry(
+            UUID id,
+            long seq,
+            Priority priority,
+            BatchState state,
+            Instant createdAt,
+            int idCount,
+            int batchCount,
+            int nextBatch,
+            int completedBatches,
+            long enqueuedBefore,
+            long failedIds,
+            Instant lastRunningStart) {}
+
+    private final JdbcClient jdbc;
+
+    public IngestionList(DataSource dataSource) {
+        this.jdbc = JdbcClient.create(dataSource);
+    }
+
+    public List<Entry> page(Filter filter) {
+        StringBuilder sql = new StringBuilder("""
+                SELECT id, seq, priority, state, created_at, id_count, batch_count, next_batch, completed_batches,
+                       enqueued_before
+                FROM ingestion WHERE 1 = 1
+                """);
+        Map<String, Object> params = new HashMap<>();
+        if (filter.state() != null) {
+            sql.append(" AND state = :state");
+            params.put("state", filter.state().label());
+        }
+        if (filter.priority() != null) {
+            sql.append(" AND priority = :priority");
+            params.put("priority", Sql.rank(filter.priority()));
+        }
+        if (filter.owner() != null) {
+            sql.append(" AND owner = :owner");
+            params.put("owner", filter.owner());
+        }
+        if (filter.beforeSeq() != null) {
+            sql.append(" AND seq < :before");
+            params.put("before", filter.beforeSeq());
+        }
+        sql.append(" ORDER BY seq DESC LIMIT :limit");
+        params.put("limit", filter.limit());
+        List<Row> rows = jdbc.sql(sql.toString())
+                .params(params)
+                .query((rs, n) -> new Row(
+                        rs.getObject("id", UUID.class),
+                        rs.getLong("seq"),
+                        Sql.priority(rs, "priority"),
+                        BatchState.ofLabel(rs.getString("state")),
+                        Sql.instant(rs, "created_at"),
+                        rs.getInt("id_count"),
+                        rs.getInt("batch_count"),
+                        rs.getInt("next_batch"),
+                        rs.getInt("completed_batches"),
+                        rs.getLong("enqueued_before")))
+                .list();
+        if (rows.isEmpty()) {
+            return List.of();
+        }
+        Map<UUID, long[]> failed = new HashMap<>();
+        Map<UUID, Instant> running = new HashMap<>();
+        jdbc.sql("""
+                SELECT ingestion_id, SUM(failed_ids) AS failed,
+                       MAX(CASE WHEN status = 'triggered' THEN last_started_at END) AS running
+                FROM batch WHERE ingestion_id IN (:ids) AND (failed_ids > 0 OR status = 'triggered')
+                GROUP BY ingestion_id
+                """).param("ids", rows.stream().map(Row::id).toList()).query((RowCallbackHandler) rs -> {
+            UUID id = rs.getObject("ingestion_id", UUID.class);
+            failed.put(id, new long[] {rs.getLong("failed")});
+            Instant start = Sql.instant(rs, "running");
+            if (start != null) {
+                running.put(id, start);
+            }
+        });
+        List<Entry> page = new ArrayList<>(rows.size());
+        for (Row row : rows) {
+            page.add(new Entry(
+                    row.id(),
+                    row.seq(),
+                    row.priority(),
+                    row.state(),
+                    row.createdAt(),
+                    row.idCount(),
+                    row.batchCount(),
+                    row.nextBatch(),
+                    row.completedBatches(),
+                    row.enqueuedBefore(),
+                    failed.getOrDefault(row.id(), new long[1])[0],
+                    running.get(row.id())));
+        }
+        return page;
+    }
+
+    private record Row(
+            UUID id,
+            long seq,
+            Priority priority,
+            BatchState state,
+            Instant createdAt,
+            int idCount,
+            int batchCount,
+            int nextBatch,
+            int completedBatches,
+            long enqueuedBefore) {}
+}
