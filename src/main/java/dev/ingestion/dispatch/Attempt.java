@@ -99,7 +99,7 @@ final class Attempt {
             // slot it gets, and this attempt does not count.
             if (!due.isEmpty() || batch.toFetch().size() < batch.pending().size()) {
                 store.scheduleRetry(
-                        batch.ingestionId(), batch.index(), owner, batch.startedAt(), batch.priorAttempts());
+                        batch.ingestionId(), batch.index(), owner, batch.startedAt(), batch.priorAttempts(), now());
                 events.retryScheduled(due.size(), batch.startedAt());
             }
             return;
@@ -115,7 +115,7 @@ final class Attempt {
                 batch.startedAt(),
                 attempts(),
                 longest(due.stream().map(Retry::outcome).toList()));
-        store.scheduleRetry(batch.ingestionId(), batch.index(), owner, at, attempts());
+        store.scheduleRetry(batch.ingestionId(), batch.index(), owner, at, attempts(), now());
         events.retryScheduled(due.size(), at);
     }
 

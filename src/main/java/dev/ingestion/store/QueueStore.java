@@ -18,6 +18,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import dev.ingestion.queue.BatchState;
 import dev.ingestion.queue.Claim;
+import dev.ingestion.queue.EventKind;
 import dev.ingestion.queue.RateLimit;
 import dev.ingestion.queue.RecordState;
 
@@ -35,6 +36,7 @@ public class QueueStore {
     private final RateLimiterRow limiter;
     private final SlotClaim claims;
     private final IngestCommit ingest;
+    private final EventLog events;
     /** Owners known to have a tally row; the open scope's comes with the schema. */
     private final Set<String> registered = ConcurrentHashMap.newKeySet();
 
@@ -46,6 +48,7 @@ public class QueueStore {
         this.batchJdbc = new NamedParameterJdbcTemplate(dataSource);
         this.tx = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
         this.ingest = new IngestCommit(jdbc, batchJdbc, reads);
+        this.events = new EventLog(jdbc);
     }
 
     // ---- ingest ---------------------------------------------------------------------------
@@ -190,6 +193,14 @@ public class QueueStore {
                         .param("ids", to - from)
                         .param("owner", ingestion.owner() == null ? "" : ingestion.owner())
                         .update();
+                events.append(ingestionId, EventKind.BATCH_COMPLETED, index, null, now);
+                boolean last = jdbc.sql("SELECT completed_batches = batch_count FROM ingestion WHERE id = :ingestion")
+                        .param("ingestion", ingestionId)
+                        .query(Boolean.class)
+                        .single();
+                if (last) {
+                    events.append(ingestionId, EventKind.INGESTION_COMPLETED, null, null, now);
+                }
             }
             return updated == 1;
         }));
@@ -214,9 +225,19 @@ public class QueueStore {
      * {@code retryAt}; until then claims pass over it and it holds no lease.
      *
      * @param countedAttempts the upstream attempts its ids still waiting have had
+     * @param now when it was handed back, for the event log
      */
-    public void scheduleRetry(UUID ingestionId, int index, String owner, Instant retryAt, int countedAttempts) {
-        jdbc.sql("""
+    public void scheduleRetry(
+            UUID ingestionId, int index, String owner, Instant retryAt, int countedAttempts, Instant now) {
+        tx.executeWithoutResult(status -> {
+            if (handBack(ingestionId, index, owner, retryAt, countedAttempts) == 1) {
+                events.append(ingestionId, EventKind.BATCH_RETRY, index, countedAttempts, now);
+            }
+        });
+    }
+
+    private int handBack(UUID ingestionId, int index, String owner, Instant retryAt, int countedAttempts) {
+        return jdbc.sql("""
                 UPDATE batch SET lease_owner = NULL, lease_until = NULL, retry_at = :retryAt,
                                  counted_attempts = :counted
                 WHERE ingestion_id = :ingestion AND idx = :idx AND lease_owner = :owner AND status = 'triggered'

@@ -14,6 +14,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 import dev.ingestion.queue.Claim;
 import dev.ingestion.queue.ClaimedBatch;
+import dev.ingestion.queue.EventKind;
 import dev.ingestion.queue.Priority;
 import dev.ingestion.queue.RateLimit;
 
@@ -30,12 +31,14 @@ final class SlotClaim {
     private final QueueReads reads;
     private final IdChunks chunks;
     private final RateLimiterRow limiter;
+    private final EventLog events;
 
     SlotClaim(JdbcClient jdbc, QueueReads reads, IdChunks chunks, RateLimiterRow limiter) {
         this.jdbc = jdbc;
         this.reads = reads;
         this.chunks = chunks;
         this.limiter = limiter;
+        this.events = new EventLog(jdbc);
     }
 
     /** Runs inside the caller's transaction, which the limiter's lock then spans. */
@@ -105,6 +108,7 @@ final class SlotClaim {
                 .param("now", Sql.ts(now))
                 .param("owner", owner)
                 .update();
+        events.append(pick.ingestionId(), EventKind.BATCH_STARTED, pick.index(), attempt, now);
         return new Claim.Started(new ClaimedBatch(
                 pick.ingestionId(),
                 pick.index(),

@@ -171,7 +171,7 @@ abstract class QueueStoreContract {
     void aBatchWaitingForItsRetryCountsAsOneStartAheadOfTheBatchesBehindIt() {
         UUID first = insert(HIGH, 1, 2, 3);
         claimAt(T0);
-        store.scheduleRetry(first, 0, "owner", T0.plusSeconds(60), 1);
+        store.scheduleRetry(first, 0, "owner", T0.plusSeconds(60), 1, T0);
         UUID second = insert(HIGH, 4);
 
         assertThat(reads.batchesAhead(reads.findIngestion(second).orElseThrow(), T0.plusSeconds(5)))
