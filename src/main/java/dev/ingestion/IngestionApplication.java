@@ -33,6 +33,7 @@ import dev.ingestion.dispatch.DispatchMetrics;
 import dev.ingestion.dispatch.Dispatcher;
 import dev.ingestion.dispatch.DispatcherLifecycle;
 import dev.ingestion.dispatch.DispatcherLoop;
+import dev.ingestion.events.EventHub;
 import dev.ingestion.ingest.Acceptance;
 import dev.ingestion.ingest.GroupCommit;
 import dev.ingestion.ingest.IngestLimits;
@@ -43,8 +44,10 @@ import dev.ingestion.settings.AccessSettings;
 import dev.ingestion.settings.DeploymentGuard;
 import dev.ingestion.settings.IngestSettings;
 import dev.ingestion.settings.UpstreamSettings;
+import dev.ingestion.status.QueueView;
 import dev.ingestion.store.DatabaseClock;
 import dev.ingestion.store.Dialect;
+import dev.ingestion.store.EventLog;
 import dev.ingestion.store.IngestionList;
 import dev.ingestion.store.QueueReads;
 import dev.ingestion.store.QueueStore;
@@ -158,6 +161,14 @@ public class IngestionApplication {
     @DependsOnDatabaseInitialization
     QueueTotals queueTotals(DataSource dataSource) {
         return new QueueTotals(dataSource);
+    }
+
+    /** One tail of the event log and one read of the totals per tick, for every viewer of this instance. */
+    @Bean
+    @DependsOnDatabaseInitialization
+    EventHub eventHub(DataSource dataSource, QueueTotals totals, RateLimit rate, Clock clock) {
+        return new EventHub(
+                new EventLog(dataSource), () -> QueueView.of(totals.read(rate, clock.instant()), rate), clock);
     }
 
     @Bean

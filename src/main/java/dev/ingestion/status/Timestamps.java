@@ -7,14 +7,14 @@ import java.time.format.DateTimeFormatter;
 import tools.jackson.core.JsonGenerator;
 
 /** ISO-8601 UTC with milliseconds, always the same width: {@code 2026-11-23T05:42:19.123Z}. */
-final class Timestamps {
+public final class Timestamps {
 
     private static final DateTimeFormatter FORMAT =
             DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
     private Timestamps() {}
 
-    static String format(Instant instant) {
+    public static String format(Instant instant) {
         return FORMAT.format(instant);
     }
 

@@ -1,0 +1,180 @@
+package dev.ingestion.events;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+
+import dev.ingestion.queue.EventKind;
+import dev.ingestion.queue.Priority;
+import dev.ingestion.status.QueueView;
+import dev.ingestion.status.Timestamps;
+import dev.ingestion.store.EventLog;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * One producer of the live stream for every viewer of this instance: a single tail of the
+ * deployment's event log and a single read of the queue's totals per tick, whatever the number of
+ * viewers, so the store's load does not grow with them. Each event is written out once and handed
+ * to every viewer allowed to see it; a viewer too slow to take its events is dropped rather than
+ * let hold the others back. It stops before the web server's graceful shutdown (a higher phase
+ * stops first), closing every stream: an open stream is a request in flight, which the web server
+ * would otherwise wait for until its shutdown timed out.
+ */
+public final class EventHub implements SmartLifecycle {
+
+    private static final Logger logger = LoggerFactory.getLogger(EventHub.class);
+
+    /** How often the log is read while someone watches. */
+    static final Duration TICK = Duration.ofMillis(200);
+    /** The totals are read after events, and at least this often; never more often than a tick. */
+    static final Duration SUMMARY_EVERY = Duration.ofSeconds(1);
+    /** A missing log number is waited for this long before it is taken for a rolled-back one. */
+    static final Duration GAP_WAIT = Duration.ofSeconds(2);
+    /** Keeps proxies from closing a quiet stream, and finds viewers that are gone. */
+    static final Duration HEARTBEAT = Duration.ofSeconds(15);
+
+    private final EventLog events;
+    private final Supplier<QueueView> queue;
+    private final Clock clock;
+    private final Set<Viewer> viewers = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService ticks;
+    private final ExecutorService writers;
+    private volatile boolean running;
+    private EventTail tail;
+    private String lastQueue;
+    private Instant queueReadAt = Instant.MIN;
+    private Instant heartbeatAt = Instant.MIN;
+
+    public EventHub(EventLog log, Supplier<QueueView> queue, Clock clock) {
+        this.events = log;
+        this.queue = queue;
+        this.clock = clock;
+        this.ticks = Executors.newSingleThreadScheduledExecutor(daemon("event-hub"));
+        this.writers = Executors.newFixedThreadPool(2, daemon("event-writer"));
+    }
+
+    @Override
+    public void start() {
+        ticks.scheduleWithFixedDelay(this::tickSafely, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+        running = true;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** A new viewer gets the queue as it is now, then every change. */
+    void subscribe(Viewer viewer) {
+        viewers.add(viewer);
+        viewer.onClose(() -> viewers.remove(viewer));
+        String current = lastQueue != null ? lastQueue : json(queue.get());
+        viewer.offer(Frame.event("queue", current), writers);
+    }
+
+    int viewers() {
+        return viewers.size();
+    }
+
+    private void tickSafely() {
+        try {
+            tick();
+        } catch (RuntimeException e) {
+            // the store may be away for a while: the viewers wait, the next tick tries again
+            logger.warn("event stream: {}", e.getMessage());
+        }
+    }
+
+    synchronized void tick() {
+        if (viewers.isEmpty()) {
+            tail = null; // nobody watches: read nothing, and start from the head when someone does
+            lastQueue = null;
+            return;
+        }
+        if (tail == null) {
+            tail = new EventTail(events::after, events.head(), clock, GAP_WAIT);
+        }
+        List<EventLog.Event> fresh = tail.poll();
+        for (EventLog.Event event : fresh) {
+            Frame frame = Frame.event(
+                    event.kind() == EventKind.INGESTION_COMPLETED ? "ingestion" : "batch", json(new BatchEvent(event)));
+            for (Viewer viewer : viewers) {
+                if (viewer.caller().canSee(event.owner())) {
+                    viewer.offer(frame, writers);
+                }
+            }
+        }
+        Instant now = clock.instant();
+        if (!fresh.isEmpty() || !now.isBefore(queueReadAt.plus(SUMMARY_EVERY))) {
+            queueReadAt = now;
+            String current = json(queue.get());
+            if (!current.equals(lastQueue)) {
+                lastQueue = current;
+                broadcast(Frame.event("queue", current));
+            }
+        }
+        if (!now.isBefore(heartbeatAt.plus(HEARTBEAT))) {
+            heartbeatAt = now;
+            broadcast(Frame.comment("heartbeat"));
+        }
+    }
+
+    private void broadcast(Frame frame) {
+        viewers.forEach(viewer -> viewer.offer(frame, writers));
+    }
+
+    /** A batch's or an ingestion's event as the stream shows it. */
+    record BatchEvent(
+            String ingestion_id,
+            int seq,
+            String kind,
+            Integer batch_index,
+            Integer attempt,
+            Priority priority,
+            String at) {
+
+        BatchEvent(EventLog.Event event) {
+            this(
+                    event.ingestionId().toString(),
+                    event.seq(),
+                    event.kind().label().substring(event.kind().label().indexOf('.') + 1),
+                    event.batchIndex(),
+                    event.attempt(),
+                    event.priority(),
+                    Timestamps.format(event.at()));
+        }
+    }
+
+    private static String json(Object value) {
+        return JsonMapper.shared().writeValueAsString(Objects.requireNonNull(value));
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        ticks.shutdownNow();
+        viewers.forEach(Viewer::close);
+        writers.shutdown();
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

@@ -1,0 +1,94 @@
+package dev.ingestion.events;
+
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.concurrent.Executor;
+
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+import dev.ingestion.access.Caller;
+
+/**
+ * One open stream. Frames wait in a short queue of its own and are written by a shared pool, so a
+ * viewer on a slow network holds up nobody else; one that falls this far behind is closed (an
+ * EventSource reconnects and starts from the queue as it is then).
+ */
+final class Viewer {
+
+    static final int MOST_WAITING = 256;
+
+    private final SseEmitter emitter;
+    private final Caller caller;
+    private final ArrayDeque<Frame> waiting = new ArrayDeque<>();
+    private boolean writing;
+    private boolean closed;
+
+    Viewer(SseEmitter emitter, Caller caller) {
+        this.emitter = emitter;
+        this.caller = caller;
+    }
+
+    Caller caller() {
+        return caller;
+    }
+
+    void onClose(Runnable action) {
+        emitter.onCompletion(action);
+        emitter.onError(error -> action.run());
+        emitter.onTimeout(action);
+    }
+
+    void offer(Frame frame, Executor writers) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            if (waiting.size() >= MOST_WAITING) {
+                closed = true;
+                waiting.clear();
+            } else {
+                waiting.add(frame);
+                if (writing) {
+                    return;
+                }
+                writing = true;
+            }
+        }
+        if (closed) {
+            emitter.complete();
+            return;
+        }
+        writers.execute(this::write);
+    }
+
+    private void write() {
+        while (true) {
+            Frame frame;
+            synchronized (this) {
+                frame = waiting.poll();
+                if (frame == null || closed) {
+                    writing = false;
+                    return;
+                }
+            }
+            try {
+                emitter.send(frame.builder());
+            } catch (IOException | IllegalStateException gone) {
+                close();
+                return;
+            }
+        }
+    }
+
+    void close() {
+        synchronized (this) {
+            closed = true;
+            waiting.clear();
+        }
+        try {
+            emitter.complete();
+        } catch (IllegalStateException alreadyDone) {
+            // completed by the container first
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package dev.ingestion.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** GET /events over HTTP: the queue on connect and on change, and the batches a key may see. */
+class EventsApiTest extends ServiceOnH2 {
+
+    static final String TEAM = "team-secret-00000000001";
+    static final String OTHER = "other-secret-0000000002";
+
+    @DynamicPropertySource
+    static void settings(DynamicPropertyRegistry registry) {
+        registry.add("ingest.access.api-keys", () -> "team:" + TEAM + ",other:" + OTHER);
+        registry.add("ingest.interval", () -> "200ms");
+        registry.add("ingest.upstream-delay", () -> "100ms");
+    }
+
+    record Event(String name, JsonNode data) {}
+
+    /** Reads the stream on a thread of its own into a queue the test waits on. */
+    BlockingQueue<Event> open(String secret) throws Exception {
+        HttpResponse<Stream<String>> response = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/events"))
+                                .header("X-API-Key", secret)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofLines());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("text/event-stream"));
+        BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> {
+            String name = null;
+            for (String line : (Iterable<String>) response.body()::iterator) {
+                if (line.startsWith("event:")) {
+                    name = line.substring(6).strip();
+                } else if (line.startsWith("data:") && name != null) {
+                    events.add(new Event(
+                            name, JsonMapper.shared().readTree(line.substring(5).strip())));
+                    name = null;
+                }
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        return events;
+    }
+
+    static Event next(BlockingQueue<Event> events, Predicate<Event> wanted, List<Event> seen) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (System.nanoTime() < deadline) {
+            Event event = events.poll(100, TimeUnit.MILLISECONDS);
+            if (event != null) {
+                seen.add(event);
+                if (wanted.test(event)) {
+                    return event;
+                }
+            }
+        }
+        throw new AssertionError("no such event within 15 s; seen: " + seen);
+    }
+
+    @Test
+    void aViewerGetsTheQueueAtOnceThenTheStartsAndCompletionsOfItsKeysIngestionsOnly() throws Exception {
+        KeyedClient api = new KeyedClient(port);
+        BlockingQueue<Event> events = open(TEAM);
+        List<Event> seen = new ArrayList<>();
+        Event first = next(events, e -> true, seen);
+        assertThat(first.name()).isEqualTo("queue");
+        assertThat(first.data().has("waiting")).isTrue();
+
+        String others =
+                KeyedClient.ingestionId(api.ingest("{\"ids\": [7], \"priority\": \"HIGH\"}", "X-API-Key", OTHER));
+        String mine = KeyedClient.ingestionId(
+                api.ingest("{\"ids\": [1, 2, 3, 4], \"priority\": \"LOW\"}", "X-API-Key", TEAM));
+
+        Event started = next(
+                events,
+                e -> e.name().equals("batch")
+                        && e.data().get("ingestion_id").asString().equals(mine),
+                seen);
+        assertThat(started.data().get("kind").asString()).isEqualTo("started");
+        assertThat(started.data().get("batch_index").asInt()).isZero();
+        assertThat(started.data().get("priority").asString()).isEqualTo("LOW");
+        Event done = next(
+                events,
+                e -> e.name().equals("ingestion")
+                        && e.data().get("ingestion_id").asString().equals(mine),
+                seen);
+        assertThat(done.data().get("kind").asString()).isEqualTo("completed");
+        List<String> kinds = seen.stream()
+                .filter(e -> !e.name().equals("queue"))
+                .map(e -> e.data().get("kind").asString() + " "
+                        + e.data().path("batch_index").asInt(-1))
+                .toList();
+        assertThat(kinds).containsExactly("started 0", "completed 0", "started 1", "completed 1", "completed -1");
+        assertThat(seen)
+                .noneMatch(e -> e.data().path("ingestion_id").asString("").equals(others));
+        assertThat(seen).filteredOn(e -> e.name().equals("queue")).hasSizeGreaterThan(1);
+    }
+}
