@@ -61,7 +61,7 @@ final class Attempt {
     void settle(ClaimedBatch.Item item, Outcome outcome) {
         if (outcome instanceof Outcome.Fetched fetched) {
             answered = true;
-            store.saveRecord(batch.ingestionId(), batch.index(), item.position(), fetched.json(), now());
+            completedIf(store.saveRecord(batch.ingestionId(), batch.index(), item.position(), fetched.json(), now()));
             events.recordStored();
         } else if (outcome instanceof Outcome.Final failed) {
             answered = true;
@@ -79,7 +79,7 @@ final class Attempt {
     /** Called once every outcome is settled. */
     void finish() {
         if (batch.pending().isEmpty()) {
-            store.completeIfAllStored(batch.ingestionId(), batch.index(), now());
+            completedIf(store.completeIfAllStored(batch.ingestionId(), batch.index(), now()));
             return;
         }
         List<Retry> due;
@@ -140,13 +140,20 @@ final class Attempt {
         error.put("status", failure.status() == 0 ? null : failure.status());
         error.put("message", failure.message());
         error.put("attempts", attempts);
-        store.saveFailure(
+        completedIf(store.saveFailure(
                 batch.ingestionId(),
                 batch.index(),
                 item.position(),
                 JsonMapper.shared().writeValueAsString(error),
-                now());
+                now()));
         events.failedForGood(failure.kind());
+    }
+
+    /** The write that stores a batch's last outcome completes it: the one that says so logs it. */
+    private void completedIf(boolean completed) {
+        if (completed) {
+            BatchLog.completed(batch);
+        }
     }
 
     /**

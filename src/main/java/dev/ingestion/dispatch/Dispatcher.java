@@ -110,6 +110,7 @@ public final class Dispatcher {
             lateness =
                     slot == null ? null : Duration.between(slot, started.batch().startedAt());
             awaitedSlot = null;
+            BatchLog.started(started.batch(), lateness);
             launch(started.batch());
         } else {
             awaitedSlot = claim instanceof Claim.NotBefore notBefore ? notBefore.slot() : null;

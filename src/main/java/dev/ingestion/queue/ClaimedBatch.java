@@ -18,6 +18,7 @@ import java.util.UUID;
 public record ClaimedBatch(
         UUID ingestionId,
         int index,
+        Priority priority,
         int attempt,
         int priorAttempts,
         Instant startedAt,

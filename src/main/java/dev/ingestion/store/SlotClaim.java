@@ -112,6 +112,7 @@ final class SlotClaim {
         return new Claim.Started(new ClaimedBatch(
                 pick.ingestionId(),
                 pick.index(),
+                pick.priority(),
                 attempt,
                 pick.countedAttempts(),
                 now,
