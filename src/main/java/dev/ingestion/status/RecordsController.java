@@ -21,6 +21,7 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import tools.jackson.core.JsonGenerator;
@@ -28,6 +29,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** The fetched records of an ingestion, one entry per requested id in request order, a page at a time. */
 @RestController
+@Tag(name = "Status")
 class RecordsController {
 
     static final int MAX_LIMIT = 1000;

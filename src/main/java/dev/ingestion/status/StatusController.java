@@ -25,6 +25,7 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import tools.jackson.core.JsonGenerator;
@@ -36,6 +37,7 @@ import tools.jackson.databind.json.JsonMapper;
  * memory. Estimates take "now" from this instance's clock: no query just to learn the time.
  */
 @RestController
+@Tag(name = "Status")
 class StatusController {
 
     private final QueueReads store;

@@ -17,6 +17,12 @@ class ApiDocsTest extends ServiceOnH2 {
         assertThat(paths.has("/ingest")).isTrue();
         assertThat(paths.has("/status/{ingestionId}")).isTrue();
         assertThat(paths.has("/ingestions/{ingestionId}/records")).isTrue();
+        assertThat(paths.has("/health")).as("actuator endpoints listed too").isTrue();
+        assertThat(paths.has("/metrics")).isTrue();
+        assertThat(paths.at("/~1ingest/post/tags/0").asString()).isEqualTo("Ingest");
+        assertThat(paths.at("/~1queue/get/tags/0").asString()).isEqualTo("Queue");
+        assertThat(paths.at("/~1events/get/tags/0").asString()).isEqualTo("Events");
+        assertThat(paths.at("/~1ingestions/get/tags/0").asString()).isEqualTo("Status");
         JsonNode schemas = docs.get("components").get("schemas");
         assertThat(schemas.get("IngestRequest").get("properties").has("ids")).isTrue();
         assertThat(schemas.get("IngestAccepted").get("properties").has("ingestion_id"))
