@@ -167,8 +167,8 @@ public class IngestionApplication {
     @Bean
     @DependsOnDatabaseInitialization
     EventHub eventHub(DataSource dataSource, QueueTotals totals, RateLimit rate, Clock clock) {
-        return new EventHub(
-                new EventLog(dataSource), () -> QueueView.of(totals.read(rate, clock.instant()), rate), clock);
+        EventLog log = new EventLog(dataSource);
+        return new EventHub(log::after, log::head, () -> QueueView.of(totals.read(rate, clock.instant()), rate), clock);
     }
 
     @Bean

@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
@@ -46,7 +47,8 @@ public final class EventHub implements SmartLifecycle {
     /** Keeps proxies from closing a quiet stream, and finds viewers that are gone. */
     static final Duration HEARTBEAT = Duration.ofSeconds(15);
 
-    private final EventLog events;
+    private final EventTail.Source events;
+    private final LongSupplier head;
     private final Supplier<QueueView> queue;
     private final Clock clock;
     private final Set<Viewer> viewers = ConcurrentHashMap.newKeySet();
@@ -58,8 +60,13 @@ public final class EventHub implements SmartLifecycle {
     private Instant queueReadAt = Instant.MIN;
     private Instant heartbeatAt = Instant.MIN;
 
-    public EventHub(EventLog log, Supplier<QueueView> queue, Clock clock) {
+    /**
+     * @param log the deployment's event log, as {@link EventLog#after}
+     * @param head where the log ends now, as {@link EventLog#head}
+     */
+    public EventHub(EventTail.Source log, LongSupplier head, Supplier<QueueView> queue, Clock clock) {
         this.events = log;
+        this.head = head;
         this.queue = queue;
         this.clock = clock;
         this.ticks = Executors.newSingleThreadScheduledExecutor(daemon("event-hub"));
@@ -105,7 +112,7 @@ public final class EventHub implements SmartLifecycle {
             return;
         }
         if (tail == null) {
-            tail = new EventTail(events::after, events.head(), clock, GAP_WAIT);
+            tail = new EventTail(events, head.getAsLong(), clock, GAP_WAIT);
         }
         List<EventLog.Event> fresh = tail.poll();
         for (EventLog.Event event : fresh) {

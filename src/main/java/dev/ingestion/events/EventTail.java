@@ -16,10 +16,10 @@ import dev.ingestion.store.EventLog;
  * highest number below which it has seen every row, skips what it already delivered, and waits a
  * while for a missing number before taking it for one whose transaction rolled back.
  */
-final class EventTail {
+public final class EventTail {
 
     /** The log as the tail reads it. */
-    interface Source {
+    public interface Source {
         List<EventLog.Event> after(long logSeq, int limit);
     }
 

@@ -1,0 +1,76 @@
+package dev.ingestion.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+import dev.ingestion.access.Caller;
+import dev.ingestion.queue.EventKind;
+import dev.ingestion.queue.Priority;
+import dev.ingestion.status.QueueView;
+import dev.ingestion.store.EventLog;
+import dev.ingestion.support.FakeClock;
+
+class EventHubTest {
+
+    final FakeClock clock = new FakeClock(Instant.parse("2026-01-01T00:00:00Z"));
+    final AtomicInteger logReads = new AtomicInteger();
+    final AtomicInteger totalsReads = new AtomicInteger();
+    final AtomicInteger logged = new AtomicInteger();
+
+    final EventHub hub = new EventHub(
+            (after, limit) -> {
+                logReads.incrementAndGet();
+                // one new event every read
+                int seq = logged.incrementAndGet();
+                return List.of(new EventLog.Event(
+                        UUID.randomUUID(), 1, seq, EventKind.BATCH_STARTED, 0, 1, clock.instant(), Priority.LOW, null));
+            },
+            () -> 0,
+            () -> {
+                totalsReads.incrementAndGet();
+                return new QueueView(false, 5000, 5000, null, null, Map.of(), totalsReads.get(), 0, null, null);
+            },
+            clock);
+
+    int readsOverTenTicksWith(int viewers) {
+        for (int i = 0; i < viewers; i++) {
+            hub.subscribe(new Viewer(new SseEmitter(0L), Caller.OPEN));
+        }
+        logReads.set(0);
+        totalsReads.set(0);
+        for (int tick = 0; tick < 10; tick++) {
+            hub.tick();
+            clock.advance(EventHub.TICK);
+        }
+        return logReads.get() + totalsReads.get();
+    }
+
+    @Test
+    void theStoreIsReadAsOftenForTwoHundredViewersAsForOne() {
+        int forOne = readsOverTenTicksWith(1);
+        int forTwoHundred = readsOverTenTicksWith(199);
+
+        assertThat(hub.viewers()).isEqualTo(200);
+        assertThat(forOne)
+                .as("a log read and a totals read per tick with events")
+                .isEqualTo(20);
+        assertThat(forTwoHundred).isEqualTo(forOne);
+    }
+
+    @Test
+    void withNobodyWatchingNothingIsRead() {
+        for (int tick = 0; tick < 10; tick++) {
+            hub.tick();
+        }
+
+        assertThat(logReads.get() + totalsReads.get()).isZero();
+    }
+}
