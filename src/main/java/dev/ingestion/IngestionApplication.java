@@ -3,6 +3,7 @@ package dev.ingestion;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -168,7 +169,23 @@ public class IngestionApplication {
     @DependsOnDatabaseInitialization
     EventHub eventHub(DataSource dataSource, QueueTotals totals, RateLimit rate, Clock clock) {
         EventLog log = new EventLog(dataSource);
-        return new EventHub(log::after, log::head, () -> QueueView.of(totals.read(rate, clock.instant()), rate), clock);
+        EventHub.Log events = new EventHub.Log() {
+            @Override
+            public List<EventLog.Event> after(long logSeq, int limit) {
+                return log.after(logSeq, limit);
+            }
+
+            @Override
+            public long head() {
+                return log.head();
+            }
+
+            @Override
+            public List<EventLog.Event> ofIngestion(UUID ingestionId, int seq) {
+                return log.ofIngestion(ingestionId, seq);
+            }
+        };
+        return new EventHub(events, () -> QueueView.of(totals.read(rate, clock.instant()), rate), clock);
     }
 
     @Bean

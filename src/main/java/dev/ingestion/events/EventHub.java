@@ -4,14 +4,16 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
@@ -47,8 +49,23 @@ public final class EventHub implements SmartLifecycle {
     /** Keeps proxies from closing a quiet stream, and finds viewers that are gone. */
     static final Duration HEARTBEAT = Duration.ofSeconds(15);
 
-    private final EventTail.Source events;
-    private final LongSupplier head;
+    /** The event log as the hub reads it. */
+    public interface Log {
+        /** The deployment's events after {@code logSeq}, in log order: {@link EventLog#after}. */
+        List<EventLog.Event> after(long logSeq, int limit);
+
+        /** Where the log ends now: {@link EventLog#head}. */
+        long head();
+
+        /** One ingestion's events after its {@code seq}-th: {@link EventLog#ofIngestion}. */
+        List<EventLog.Event> ofIngestion(UUID ingestionId, int seq);
+    }
+
+    /** A stream of one ingestion reads the store at least this often, whatever the tail saw. */
+    static final Duration STREAM_READ_EVERY = Duration.ofSeconds(5);
+
+    private final Log events;
+    private final Map<UUID, Set<IngestionStream>> streams = new ConcurrentHashMap<>();
     private final Supplier<QueueView> queue;
     private final Clock clock;
     private final Set<Viewer> viewers = ConcurrentHashMap.newKeySet();
@@ -60,13 +77,8 @@ public final class EventHub implements SmartLifecycle {
     private Instant queueReadAt = Instant.MIN;
     private Instant heartbeatAt = Instant.MIN;
 
-    /**
-     * @param log the deployment's event log, as {@link EventLog#after}
-     * @param head where the log ends now, as {@link EventLog#head}
-     */
-    public EventHub(EventTail.Source log, LongSupplier head, Supplier<QueueView> queue, Clock clock) {
+    public EventHub(Log log, Supplier<QueueView> queue, Clock clock) {
         this.events = log;
-        this.head = head;
         this.queue = queue;
         this.clock = clock;
         this.ticks = Executors.newSingleThreadScheduledExecutor(daemon("event-hub"));
@@ -84,6 +96,10 @@ public final class EventHub implements SmartLifecycle {
         return running;
     }
 
+    Executor writers() {
+        return writers;
+    }
+
     /** A new viewer gets the queue as it is now, then every change. */
     void subscribe(Viewer viewer) {
         viewers.add(viewer);
@@ -96,6 +112,37 @@ public final class EventHub implements SmartLifecycle {
         return viewers.size();
     }
 
+    /**
+     * A new stream of one ingestion: what the store holds after the client's last event first,
+     * then each event as it comes. The tail is started before that first read, so an event
+     * committed after it is one the tail sees.
+     */
+    void follow(IngestionStream stream) {
+        synchronized (this) {
+            startTail();
+            streams.computeIfAbsent(stream.ingestionId(), id -> ConcurrentHashMap.newKeySet())
+                    .add(stream);
+        }
+        stream.viewer().onClose(() -> unfollow(stream));
+        stream.catchUp(events, clock.instant(), writers);
+        if (stream.done()) {
+            unfollow(stream);
+        }
+    }
+
+    private void unfollow(IngestionStream stream) {
+        streams.computeIfPresent(stream.ingestionId(), (id, set) -> {
+            set.remove(stream);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
+    private void startTail() {
+        if (tail == null) {
+            tail = new EventTail(events::after, events.head(), clock, GAP_WAIT);
+        }
+    }
+
     private void tickSafely() {
         try {
             tick();
@@ -106,15 +153,27 @@ public final class EventHub implements SmartLifecycle {
     }
 
     synchronized void tick() {
-        if (viewers.isEmpty()) {
+        if (viewers.isEmpty() && streams.isEmpty()) {
             tail = null; // nobody watches: read nothing, and start from the head when someone does
             lastQueue = null;
             return;
         }
-        if (tail == null) {
-            tail = new EventTail(events, head.getAsLong(), clock, GAP_WAIT);
-        }
+        startTail();
         List<EventLog.Event> fresh = tail.poll();
+        Instant now = clock.instant();
+        for (EventLog.Event event : fresh) {
+            streams.getOrDefault(event.ingestionId(), Set.of()).forEach(stream -> stream.catchUp(events, now, writers));
+        }
+        for (Set<IngestionStream> ofOne : streams.values()) {
+            for (IngestionStream stream : ofOne) {
+                if (!now.isBefore(stream.readAt().plus(STREAM_READ_EVERY))) {
+                    stream.catchUp(events, now, writers);
+                }
+                if (stream.done()) {
+                    unfollow(stream);
+                }
+            }
+        }
         for (EventLog.Event event : fresh) {
             Frame frame = Frame.event(
                     event.kind() == EventKind.INGESTION_COMPLETED ? "ingestion" : "batch", json(new BatchEvent(event)));
@@ -124,8 +183,7 @@ public final class EventHub implements SmartLifecycle {
                 }
             }
         }
-        Instant now = clock.instant();
-        if (!fresh.isEmpty() || !now.isBefore(queueReadAt.plus(SUMMARY_EVERY))) {
+        if (!viewers.isEmpty() && (!fresh.isEmpty() || !now.isBefore(queueReadAt.plus(SUMMARY_EVERY)))) {
             queueReadAt = now;
             String current = json(queue.get());
             if (!current.equals(lastQueue)) {
@@ -135,12 +193,19 @@ public final class EventHub implements SmartLifecycle {
         }
         if (!now.isBefore(heartbeatAt.plus(HEARTBEAT))) {
             heartbeatAt = now;
-            broadcast(Frame.comment("heartbeat"));
+            heartbeat();
         }
     }
 
     private void broadcast(Frame frame) {
         viewers.forEach(viewer -> viewer.offer(frame, writers));
+    }
+
+    private void heartbeat() {
+        Frame beat = Frame.comment("heartbeat");
+        broadcast(beat);
+        streams.values()
+                .forEach(ofOne -> ofOne.forEach(stream -> stream.viewer().offer(beat, writers)));
     }
 
     /** A batch's or an ingestion's event as the stream shows it. */
@@ -165,7 +230,7 @@ public final class EventHub implements SmartLifecycle {
         }
     }
 
-    private static String json(Object value) {
+    static String json(Object value) {
         return JsonMapper.shared().writeValueAsString(Objects.requireNonNull(value));
     }
 
@@ -174,6 +239,8 @@ public final class EventHub implements SmartLifecycle {
         running = false;
         ticks.shutdownNow();
         viewers.forEach(Viewer::close);
+        streams.values()
+                .forEach(ofOne -> ofOne.forEach(stream -> stream.viewer().close()));
         writers.shutdown();
     }
 

@@ -22,6 +22,7 @@ final class Viewer {
     private final ArrayDeque<Frame> waiting = new ArrayDeque<>();
     private boolean writing;
     private boolean closed;
+    private boolean finishing;
 
     Viewer(SseEmitter emitter, Caller caller) {
         this.emitter = emitter;
@@ -68,6 +69,9 @@ final class Viewer {
                 frame = waiting.poll();
                 if (frame == null || closed) {
                     writing = false;
+                    if (finishing && !closed) {
+                        break;
+                    }
                     return;
                 }
             }
@@ -78,6 +82,18 @@ final class Viewer {
                 return;
             }
         }
+        close();
+    }
+
+    /** Closes the stream once what waits has been written. */
+    void finish() {
+        synchronized (this) {
+            finishing = true;
+            if (writing) {
+                return;
+            }
+        }
+        close();
     }
 
     void close() {

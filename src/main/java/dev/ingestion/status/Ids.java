@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 
 import dev.ingestion.web.ApiException;
 
-final class Ids {
+public final class Ids {
 
     private static final Pattern UUID_TEXT =
             Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
@@ -14,7 +14,7 @@ final class Ids {
     private Ids() {}
 
     /** A malformed id names no ingestion, so it is answered like an unknown one: 404. */
-    static UUID ingestionId(String text) {
+    public static UUID ingestionId(String text) {
         return Optional.of(text)
                 .filter(t -> UUID_TEXT.matcher(t).matches())
                 .map(UUID::fromString)
@@ -22,7 +22,7 @@ final class Ids {
     }
 
     /** Stable and unique without being stored: derived from the ingestion and the batch index. */
-    static UUID batchId(UUID ingestionId, int index) {
+    public static UUID batchId(UUID ingestionId, int index) {
         return UUID.nameUUIDFromBytes((ingestionId + "/" + index).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     }
 }

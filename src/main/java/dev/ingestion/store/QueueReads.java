@@ -118,6 +118,11 @@ public class QueueReads {
                 .list());
     }
 
+    /** The ids of one batch, in request order. */
+    public int[] batchIds(IngestionRow ingestion, int index) {
+        return chunks.range(ingestion, ingestion.batchStart(index), ingestion.batchEnd(index));
+    }
+
     /** The ids of each batch, in batch order: no caller sees how they are stored. */
     public void forEachBatch(IngestionRow ingestion, BatchIds sink) {
         int[] index = {0};

@@ -124,4 +124,77 @@ class EventsApiTest extends ServiceOnH2 {
                 .noneMatch(e -> e.data().path("ingestion_id").asString("").equals(others));
         assertThat(seen).filteredOn(e -> e.name().equals("queue")).hasSizeGreaterThan(1);
     }
+
+    record Received(String id, String name, JsonNode data) {}
+
+    /** An ingestion's stream read to its end: it closes after the ingestion's completion. */
+    List<Received> readToTheEnd(String ingestionId, String secret, String lastEventId) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/status/" + ingestionId + "/events"))
+                .timeout(Duration.ofSeconds(20))
+                .header("X-API-Key", secret);
+        if (lastEventId != null) {
+            request.header("Last-Event-ID", lastEventId);
+        }
+        HttpResponse<Stream<String>> response =
+                HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofLines());
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<Received> received = new ArrayList<>();
+        String id = null;
+        String name = null;
+        for (String line : (Iterable<String>) response.body()::iterator) {
+            if (line.startsWith("id:")) {
+                id = line.substring(3).strip();
+            } else if (line.startsWith("event:")) {
+                name = line.substring(6).strip();
+            } else if (line.startsWith("data:")) {
+                received.add(new Received(
+                        id, name, JsonMapper.shared().readTree(line.substring(5).strip())));
+            }
+        }
+        return received;
+    }
+
+    static List<String> describe(List<Received> events) {
+        return events.stream()
+                .map(e -> e.id() + " " + e.name() + " "
+                        + e.data().path("batch_index").asInt(-1) + " "
+                        + e.data().get("status").asString())
+                .toList();
+    }
+
+    @Test
+    void anIngestionsStreamGivesEveryEventInOrderThenClosesAndResumesAfterTheLastIdSeen() throws Exception {
+        KeyedClient api = new KeyedClient(port);
+        String id = KeyedClient.ingestionId(
+                api.ingest("{\"ids\": [5, 6, 7, 8], \"priority\": \"HIGH\"}", "X-API-Key", TEAM));
+
+        List<Received> all = readToTheEnd(id, TEAM, null);
+
+        assertThat(all).extracting(Received::id).containsExactly("1", "2", "3", "4", "5");
+        assertThat(all.get(all.size() - 1).name()).isEqualTo("ingestion.completed");
+        assertThat(all)
+                .filteredOn(e -> e.name().equals("batch.started"))
+                .extracting(e -> e.data().get("ids").toString())
+                .containsExactlyInAnyOrder("[5,6,7]", "[8]");
+        assertThat(all)
+                .filteredOn(e -> e.name().equals("batch.completed"))
+                .allSatisfy(e -> assertThat(e.data().get("status").asString()).isEqualTo("completed"));
+        assertThat(all.get(0).data().get("batch_id").asString()).matches("[0-9a-f-]{36}");
+
+        List<Received> resumed = readToTheEnd(id, TEAM, "3");
+        assertThat(describe(resumed)).containsExactlyElementsOf(describe(all.subList(3, 5)));
+    }
+
+    @Test
+    void anotherKeysIngestionIsNotFoundAndAnOddLastEventIdIsRefused() throws Exception {
+        KeyedClient api = new KeyedClient(port);
+        String id = KeyedClient.ingestionId(api.ingest("{\"ids\": [1], \"priority\": \"LOW\"}", "X-API-Key", TEAM));
+
+        assertThat(api.get("/status/" + id + "/events", "X-API-Key", OTHER).statusCode())
+                .isEqualTo(404);
+        assertThat(api.get("/status/" + id + "/events", "X-API-Key", TEAM, "Last-Event-ID", "x1")
+                        .statusCode())
+                .isEqualTo(400);
+    }
 }

@@ -26,14 +26,34 @@ class EventHubTest {
     final AtomicInteger logged = new AtomicInteger();
 
     final EventHub hub = new EventHub(
-            (after, limit) -> {
-                logReads.incrementAndGet();
-                // one new event every read
-                int seq = logged.incrementAndGet();
-                return List.of(new EventLog.Event(
-                        UUID.randomUUID(), 1, seq, EventKind.BATCH_STARTED, 0, 1, clock.instant(), Priority.LOW, null));
+            new EventHub.Log() {
+                @Override
+                public List<EventLog.Event> after(long logSeq, int limit) {
+                    logReads.incrementAndGet();
+                    // one new event every read
+                    int seq = logged.incrementAndGet();
+                    return List.of(new EventLog.Event(
+                            UUID.randomUUID(),
+                            1,
+                            seq,
+                            EventKind.BATCH_STARTED,
+                            0,
+                            1,
+                            clock.instant(),
+                            Priority.LOW,
+                            null));
+                }
+
+                @Override
+                public long head() {
+                    return 0;
+                }
+
+                @Override
+                public List<EventLog.Event> ofIngestion(UUID ingestionId, int seq) {
+                    return List.of();
+                }
             },
-            () -> 0,
             () -> {
                 totalsReads.incrementAndGet();
                 return new QueueView(false, 5000, 5000, null, null, Map.of(), totalsReads.get(), 0, null, null);
