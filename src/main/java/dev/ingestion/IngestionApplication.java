@@ -360,7 +360,7 @@ public class IngestionApplication {
 
     @Bean
     IngestLimits ingestLimits(IngestSettings settings) {
-        return new IngestLimits(settings.maxIds(), settings.maxBody().toBytes());
+        return new IngestLimits(settings.maxIds(), settings.maxBody().toBytes(), settings.bodyTimeout());
     }
 
     private static ThreadFactory daemonThreads(String name) {

@@ -1,7 +1,6 @@
 package dev.ingestion.ingest;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.UUID;
@@ -36,13 +35,13 @@ class IngestController {
     private final Ingestions ingestions;
     private final IngestRequestParser parser;
     private final Quota quota;
-    private final long maxBody;
+    private final BodyReader bodies;
 
     IngestController(Ingestions ingestions, IngestLimits limits, Quota quota) {
         this.ingestions = ingestions;
         this.quota = quota;
         this.parser = new IngestRequestParser(limits.maxIds());
-        this.maxBody = limits.maxBodyBytes();
+        this.bodies = new BodyReader(limits.maxBodyBytes(), limits.bodyTimeout());
     }
 
     @Operation(
@@ -168,27 +167,7 @@ class IngestController {
     }
 
     private byte[] readBody(HttpServletRequest request) throws IOException {
-        long declared = request.getContentLengthLong();
-        if (declared > maxBody) {
-            throw tooLarge();
-        }
-        try (InputStream in = request.getInputStream()) {
-            // With a declared length, one array of that size: reading up to the limit allocates
-            // 8 KB buffers first, which was a fifth of the request threads' garbage.
-            byte[] body =
-                    in.readNBytes((int) (declared >= 0 ? declared : Math.min(Integer.MAX_VALUE - 8, maxBody + 1)));
-            if (body.length > maxBody) {
-                throw tooLarge();
-            }
-            return body;
-        }
-    }
-
-    private ApiException tooLarge() {
-        return new ApiException(
-                HttpStatus.CONTENT_TOO_LARGE,
-                "Request body too large",
-                Map.of("body", "at most " + maxBody + " bytes"));
+        return bodies.read(request.getInputStream(), request.getContentLengthLong());
     }
 
     /** The answer as the API docs show it. */

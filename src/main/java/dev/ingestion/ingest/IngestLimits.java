@@ -1,4 +1,6 @@
 package dev.ingestion.ingest;
 
-/** What one request may carry before it is answered 413. */
-public record IngestLimits(int maxIds, long maxBodyBytes) {}
+import java.time.Duration;
+
+/** What one request may carry, and how long its body may take to arrive, before it is refused. */
+public record IngestLimits(int maxIds, long maxBodyBytes, Duration bodyTimeout) {}

@@ -27,7 +27,8 @@ public record IngestSettings(
         int maxAttempts,
         @DurationUnit(ChronoUnit.SECONDS) Duration maxInterval,
         int acceptStatus,
-        @DurationUnit(ChronoUnit.SECONDS) Duration drainTimeout) {
+        @DurationUnit(ChronoUnit.SECONDS) Duration drainTimeout,
+        @DurationUnit(ChronoUnit.SECONDS) Duration bodyTimeout) {
 
     /** How far throttling may stretch the interval when INGEST_MAX_INTERVAL is not set (or the interval, if longer). */
     static final Duration DEFAULT_MAX_INTERVAL = Duration.ofMinutes(2);
@@ -38,6 +39,9 @@ public record IngestSettings(
      * waits after SIGTERM.
      */
     static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(20);
+
+    /** How long a request body may take to arrive whole when INGEST_BODY_TIMEOUT is not set. */
+    static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(30);
 
     public IngestSettings {
         require(interval != null && interval.toMillis() >= 1, "INGEST_INTERVAL must be at least 1ms, got " + interval);
@@ -59,6 +63,10 @@ public record IngestSettings(
         require(
                 acceptStatus == 200 || acceptStatus == 201 || acceptStatus == 202,
                 "INGEST_ACCEPT_STATUS must be 200, 201 or 202, got " + acceptStatus);
+        if (bodyTimeout == null) {
+            bodyTimeout = DEFAULT_BODY_TIMEOUT;
+        }
+        require(bodyTimeout.toMillis() >= 1, "INGEST_BODY_TIMEOUT must be at least 1ms, got " + bodyTimeout);
         require(
                 maxInterval != null && interval != null && maxInterval.compareTo(interval) >= 0,
                 "INGEST_MAX_INTERVAL must be at least INGEST_INTERVAL (" + interval + "), got " + maxInterval);
@@ -71,7 +79,7 @@ public record IngestSettings(
     /** The password never reaches a log through this record. */
     @Override
     public String toString() {
-        return "IngestSettings[interval=%s, batchSize=%d, upstreamDelay=%s, maxIds=%d, maxBody=%s, dbUrl=%s, dbUser=%s, lease=%s, adoptSettings=%s, retryBackoff=%s, maxAttempts=%d, maxInterval=%s, acceptStatus=%d, drainTimeout=%s]"
+        return "IngestSettings[interval=%s, batchSize=%d, upstreamDelay=%s, maxIds=%d, maxBody=%s, dbUrl=%s, dbUser=%s, lease=%s, adoptSettings=%s, retryBackoff=%s, maxAttempts=%d, maxInterval=%s, acceptStatus=%d, drainTimeout=%s, bodyTimeout=%s]"
                 .formatted(
                         interval,
                         batchSize,
@@ -86,7 +94,8 @@ public record IngestSettings(
                         maxAttempts,
                         maxInterval,
                         acceptStatus,
-                        drainTimeout);
+                        drainTimeout,
+                        bodyTimeout);
     }
 
     private static void require(boolean condition, String message) {

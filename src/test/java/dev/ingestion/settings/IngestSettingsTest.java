@@ -116,4 +116,12 @@ class IngestSettingsTest {
         assertThatThrownBy(() -> bind(Map.of("ingest.drain-timeout", "-1s")))
                 .hasRootCauseMessage("INGEST_DRAIN_TIMEOUT must not be negative, got PT-1S");
     }
+
+    @Test
+    void aWholeBodyMayTakeThirtySecondsUnlessSetAndNeverNothing() {
+        assertThat(bind(Map.of()).bodyTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(bind(Map.of("ingest.body-timeout", "2")).bodyTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThatThrownBy(() -> bind(Map.of("ingest.body-timeout", "0")))
+                .hasRootCauseMessage("INGEST_BODY_TIMEOUT must be at least 1ms, got PT0S");
+    }
 }
