@@ -11,6 +11,7 @@ import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
+import dev.ingestion.web.SecurityHeaders;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -19,7 +20,8 @@ import jakarta.servlet.http.HttpServletResponse;
 /**
  * Every answer carries {@code X-Request-Id}: the client's, if it sent a sane one, so that its
  * logs and ours meet, else a new one; every log line of the request carries it too
- * ({@code request_id} in the logging context). Also the security headers every answer needs.
+ * ({@code request_id} in the logging context). Also the security headers every answer needs
+ * (SecurityHeaders), the Content-Security-Policy among them.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -36,15 +38,26 @@ class RequestIds extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         String sent = request.getHeader(HEADER);
-        String id = sent != null && SANE.matcher(sent).matches() ? sent : newId();
+        String given = response.getHeader(HEADER); // on an error dispatch, the id its request was given
+        String id = given != null ? given : sent != null && SANE.matcher(sent).matches() ? sent : newId();
         response.setHeader(HEADER, id);
-        response.setHeader("X-Content-Type-Options", "nosniff");
+        SecurityHeaders.set(response);
         MDC.put(LOG_KEY, id);
         try {
             chain.doFilter(request, response);
         } finally {
             MDC.remove(LOG_KEY);
         }
+    }
+
+    /**
+     * Errors Tomcat raises before any filter ran (a path under META-INF, say) are answered
+     * through an error dispatch only: without this, their answers carried no id and none of the
+     * security headers.
+     */
+    @Override
+    protected boolean shouldNotFilterErrorDispatch() {
+        return false;
     }
 
     /** 64 random bits in hex: unique enough to find a request, cheap enough for every one. */

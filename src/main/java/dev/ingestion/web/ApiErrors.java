@@ -3,6 +3,7 @@ package dev.ingestion.web;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessException;
@@ -28,6 +29,15 @@ class ApiErrors extends ResponseEntityExceptionHandler {
     @ExceptionHandler(ApiException.class)
     ResponseEntity<Object> apiException(ApiException e) {
         return body(e.status(), e.getMessage(), e.details());
+    }
+
+    /** A query string whose percent-encoding is not UTF-8: Tomcat refuses it when a parameter is first read. */
+    @ExceptionHandler(InvalidParameterException.class)
+    ResponseEntity<Object> undecodableQuery(InvalidParameterException e) {
+        return body(
+                HttpStatus.BAD_REQUEST,
+                "Invalid input",
+                Map.of("query", "could not be decoded: percent-encoded bytes must be UTF-8"));
     }
 
     @ExceptionHandler({
