@@ -12,15 +12,18 @@ import java.util.Set;
  */
 record Attack(String what, byte[] head, byte[] body, boolean isHead, Expect expect) {
 
-    /** What the answer must be; statuses empty means any status below 500. */
-    record Expect(Set<Integer> statuses, Set<String> fields, boolean fieldsExact) {
+    /**
+     * What the answer must be: statuses empty means any status below 500; a request that may
+     * not store stores nothing whatever it is answered (one without the right API key, say).
+     */
+    record Expect(Set<Integer> statuses, Set<String> fields, boolean fieldsExact, boolean mayStore) {
 
         static Expect anything() {
-            return new Expect(Set.of(), null, false);
+            return new Expect(Set.of(), null, false, true);
         }
 
         static Expect status(int status) {
-            return new Expect(Set.of(status), null, false);
+            return new Expect(Set.of(status), null, false, true);
         }
 
         static Expect accepted() {
@@ -29,27 +32,45 @@ record Attack(String what, byte[] head, byte[] body, boolean isHead, Expect expe
 
         /** 400 whose details name exactly these fields. */
         static Expect invalid(Set<String> fields) {
-            return new Expect(Set.of(400), Set.copyOf(fields), true);
+            return new Expect(Set.of(400), Set.copyOf(fields), true, true);
         }
 
         /** 400 whose details name at least this field. */
         static Expect invalidNaming(String field) {
-            return new Expect(Set.of(400), Set.of(field), false);
+            return new Expect(Set.of(400), Set.of(field), false, true);
         }
 
         static Expect tooLarge(String field) {
-            return new Expect(Set.of(413), Set.of(field), true);
+            return new Expect(Set.of(413), Set.of(field), true, true);
         }
 
-        static Expect refused() {
-            return new Expect(Set.of(400, 404, 405, 408, 411, 413, 414, 415, 417, 431), null, false);
+        /** Any answer below 500, and nothing stored whatever it is. */
+        static Expect storingNothing() {
+            return new Expect(Set.of(), null, false, false);
         }
 
         @Override
         public String toString() {
             return (statuses.isEmpty() ? "any status below 500" : "status " + statuses)
-                    + (fields == null ? "" : (fieldsExact ? ", details exactly " : ", details naming ") + fields);
+                    + (fields == null ? "" : (fieldsExact ? ", details exactly " : ", details naming ") + fields)
+                    + (mayStore ? "" : ", nothing stored");
         }
+    }
+
+    /** The same request with more header lines right after the request line, and another expectation. */
+    Attack withHeaders(String what, List<String> lines, Expect expect) {
+        int endOfRequestLine = 0;
+        while (endOfRequestLine < head.length - 1
+                && !(head[endOfRequestLine] == '\r' && head[endOfRequestLine + 1] == '\n')) {
+            endOfRequestLine++;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(head, 0, endOfRequestLine + 2);
+        for (String line : lines) {
+            out.writeBytes((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+        }
+        out.write(head, endOfRequestLine + 2, head.length - endOfRequestLine - 2);
+        return new Attack(this.what + ", " + what, out.toByteArray(), body, isHead, expect);
     }
 
     /** How the request reads, for a failure report: control and non-ASCII bytes escaped, long bodies cut. */

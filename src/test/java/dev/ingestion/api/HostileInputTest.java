@@ -4,13 +4,8 @@ import static dev.ingestion.api.ApiAnswers.acceptedId;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
-import java.util.TreeMap;
 import java.util.UUID;
 
 import javax.sql.DataSource;
@@ -23,7 +18,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -36,8 +30,8 @@ import dev.ingestion.api.RawHttp.Answer;
  * arrives, the service answers below 500, in its JSON error shape, names no software, stores
  * nothing it refused, logs no error, and is healthy afterwards.
  *
- * <p>Each run draws a new seed and prints it; {@code -Dhostile.seed=N} repeats a run,
- * {@code -Dhostile.case=N} runs the one case a failure names, and {@code -Dhostile.tries=N}
+ * <p>Each run draws a new seed and prints it (HostileRun); {@code -Dhostile.seed=N} repeats a
+ * run, {@code -Dhostile.case=N} runs the one case a failure names, and {@code -Dhostile.tries=N}
  * runs longer than the default.
  */
 @ExtendWith(OutputCaptureExtension.class)
@@ -48,7 +42,6 @@ class HostileInputTest extends ServiceOnH2 {
     static final int MAX_BODY = 1024 * 1024;
 
     static final int DEFAULT_TRIES = 1000;
-    static final int MOST_FAILURES_SHOWN = 15;
 
     @DynamicPropertySource
     static void limits(DynamicPropertyRegistry registry) {
@@ -66,37 +59,13 @@ class HostileInputTest extends ServiceOnH2 {
                 .toString();
         OpenApiOperations operations =
                 OpenApiOperations.of(api.get("/openapi.json").json());
-        HostileRequests requests = new HostileRequests(MAX_IDS, MAX_BODY, operations, known);
-        RawHttp raw = new RawHttp(port);
+        HostileRequests requests = new HostileRequests(MAX_IDS, MAX_BODY, operations, known, List.of());
+        HostileRun run = HostileRun.fromProperties("hostile input", DEFAULT_TRIES);
 
-        List<Long> cases = cases();
-        List<String> failures = new ArrayList<>();
-        Map<Integer, Integer> statuses = new TreeMap<>();
-        for (long seed : cases) {
-            Attack attack = requests.draw(seed);
-            List<String> problems;
-            Answer answer = null;
-            try {
-                Rows before = rows();
-                answer = raw.send(attack);
-                statuses.merge(answer.status(), 1, Integer::sum);
-                problems = HostileAnswers.problems(attack, answer, before, rows());
-            } catch (AssertionError | RuntimeException e) {
-                problems = List.of(e.toString());
-            }
-            if (!problems.isEmpty()) {
-                failures.add("case " + seed + " (-Dhostile.case=" + seed + "): " + attack.describe() + "\n  expected "
-                        + attack.expect() + "\n  answered " + answer + "\n  problems " + problems);
-                if (failures.size() == MOST_FAILURES_SHOWN) {
-                    break;
-                }
-            }
-        }
+        List<String> failures = run.failures("hostile input", new RawHttp(port), requests, this::rows);
 
-        // Read in the log, this says whether the draws still reach past the first checks.
-        System.out.println("hostile input: answers by status " + statuses);
         assertThat(failures)
-                .as("hostile requests answered wrongly, %s", repeatWith())
+                .as("hostile requests answered wrongly, %s", run.repeatWith())
                 .isEmpty();
         assertHealthy(api);
         assertNoErrorLogged(output);
@@ -320,37 +289,6 @@ class HostileInputTest extends ServiceOnH2 {
     }
 
     Rows rows() {
-        return JdbcClient.create(dataSource)
-                .sql("SELECT (SELECT COUNT(*) FROM ingestion) AS i, (SELECT COUNT(*) FROM ingestion_chunk) AS c")
-                .query((rs, n) -> new Rows(rs.getLong("i"), rs.getLong("c")))
-                .single();
-    }
-
-    // ---- seeds ----------------------------------------------------------------------------------
-
-    private static Long runSeed;
-
-    /** One seed per case, from the run's seed; or the one case asked for. */
-    private static List<Long> cases() {
-        String single = System.getProperty("hostile.case");
-        if (single != null) {
-            System.out.println("hostile input: the one case " + single);
-            return List.of(Long.parseLong(single));
-        }
-        runSeed = Long.getLong("hostile.seed", new SecureRandom().nextLong());
-        int tries = Integer.getInteger("hostile.tries", DEFAULT_TRIES);
-        System.out.println("hostile input: " + tries + " requests from seed " + runSeed + " (" + repeatWith() + ")");
-        SplittableRandom seeds = new SplittableRandom(runSeed);
-        List<Long> cases = new ArrayList<>();
-        for (int i = 0; i < tries; i++) {
-            cases.add(seeds.nextLong());
-        }
-        return cases;
-    }
-
-    private static String repeatWith() {
-        return runSeed == null
-                ? "-Dhostile.case=" + System.getProperty("hostile.case")
-                : "repeat with -Dhostile.seed=" + runSeed;
+        return Rows.in(dataSource);
     }
 }

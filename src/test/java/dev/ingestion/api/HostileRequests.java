@@ -2,9 +2,11 @@ package dev.ingestion.api;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.UUID;
@@ -31,60 +33,21 @@ final class HostileRequests {
     private final int maxBody;
     private final OpenApiOperations operations;
     private final String knownIngestion;
+    private final String[] keys;
 
-    HostileRequests(int maxIds, int maxBody, OpenApiOperations operations, String knownIngestion) {
+    /** {@code keys}: the deployment's API keys, none if keys are off. */
+    HostileRequests(int maxIds, int maxBody, OpenApiOperations operations, String knownIngestion, List<String> keys) {
         this.maxIds = maxIds;
         this.maxBody = maxBody;
         this.operations = operations;
         this.knownIngestion = knownIngestion;
+        this.keys = keys.toArray(new String[0]);
     }
 
     Attack draw(long seed) {
         Draw draw = new Draw(new SplittableRandom(seed));
-        int kind = draw.random.nextInt(100);
-        if (kind < 40) {
-            return draw.ingestBody();
-        } else if (kind < 50) {
-            return draw.mangledBytes();
-        } else if (kind < 60) {
-            return draw.oddHeaders();
-        } else if (kind < 66) {
-            return draw.sizes();
-        } else if (kind < 80) {
-            return draw.protocol();
-        } else {
-            return draw.fromOpenApi();
-        }
-    }
-
-    /** The verdict of a body built from parts: an exact set of fields at fault, or the whole body. */
-    private record Verdict(Set<String> fields, boolean malformed, boolean tooDeep) {
-
-        Expect expect() {
-            if (malformed) {
-                return Expect.invalid(Set.of("body"));
-            }
-            if (tooDeep) {
-                return Expect.invalidNaming("body");
-            }
-            return fields.isEmpty() ? Expect.accepted() : Expect.invalid(fields);
-        }
-    }
-
-    /** A JSON text with what is wrong with it, if anything, as a value of a field. */
-    private record Part(String json, boolean bad, boolean malformed, int depth) {
-
-        static Part good(String json) {
-            return new Part(json, false, false, 0);
-        }
-
-        static Part bad(String json) {
-            return new Part(json, true, false, 0);
-        }
-
-        static Part malformed(String json) {
-            return new Part(json, true, true, 0);
-        }
+        Attack attack = draw.any();
+        return keys.length == 0 ? attack : draw.withKey(attack);
     }
 
     private final class Draw {
@@ -93,6 +56,96 @@ final class HostileRequests {
 
         Draw(SplittableRandom random) {
             this.random = random;
+        }
+
+        Attack any() {
+            int kind = random.nextInt(100);
+            if (kind < 40) {
+                return ingestBody();
+            } else if (kind < 50) {
+                return mangledBytes();
+            } else if (kind < 60) {
+                return oddHeaders();
+            } else if (kind < 66) {
+                return sizes();
+            } else if (kind < 80) {
+                return protocol();
+            } else {
+                return fromOpenApi();
+            }
+        }
+
+        /**
+         * The request with one of the deployment's keys, sent as clients send it (three in four
+         * draws), or with a key that is wrong, cut, doubled, in another scheme or missing: then
+         * nothing may be stored, whatever the path says.
+         */
+        Attack withKey(Attack attack) {
+            String key = pick(keys);
+            String other = pick(keys);
+            if (random.nextInt(4) > 0) {
+                String header = pick(new String[] {
+                    "Authorization: Bearer " + key,
+                    "X-API-Key: " + key,
+                    "Authorization: bearer   " + key + "  ",
+                    "Authorization: Bearer " + key + "\r\nAuthorization: Bearer " + key
+                });
+                return attack.withHeaders("with a key", List.of(header), attack.expect());
+            }
+            String[][] wrong = {
+                {},
+                {"Authorization: Bearer not-" + key},
+                {"Authorization: Bearer "},
+                {"Authorization: Bearer"},
+                {"Authorization: Bearer " + key.substring(0, key.length() - 1)},
+                {"Authorization: Bearer " + key + "x"},
+                {
+                    "Authorization: Basic "
+                            + Base64.getEncoder().encodeToString(("x:" + key).getBytes(StandardCharsets.UTF_8))
+                },
+                {"Authorization: Token " + key},
+                {"X-API-Key: " + key.toUpperCase(Locale.ROOT)},
+                {"X-API-Key: \u0430" + key.substring(1)},
+                {"X-API-Key: " + key + "\u00a0"},
+                {"Authorization: Bearer " + key, "X-API-Key: not-" + other},
+                {"Authorization: Bearer " + key, "Authorization: Bearer not-" + key},
+                {"Authorization: Bearer " + key + "\u0000"},
+                {"Cookie: api_key=" + key},
+                {"Proxy-Authorization: Bearer " + key}
+            };
+            String[] lines = wrong[random.nextInt(wrong.length)];
+            return attack.withHeaders(
+                    "with no right key: " + String.join(" + ", lines), List.of(lines), Expect.storingNothing());
+        }
+
+        /** The verdict of a body built from parts: an exact set of fields at fault, or the whole body. */
+        private record Verdict(Set<String> fields, boolean malformed, boolean tooDeep) {
+
+            Expect expect() {
+                if (malformed) {
+                    return Expect.invalid(Set.of("body"));
+                }
+                if (tooDeep) {
+                    return Expect.invalidNaming("body");
+                }
+                return fields.isEmpty() ? Expect.accepted() : Expect.invalid(fields);
+            }
+        }
+
+        /** A JSON text with what is wrong with it, if anything, as a value of a field. */
+        private record Part(String json, boolean bad, boolean malformed, int depth) {
+
+            static Part good(String json) {
+                return new Part(json, false, false, 0);
+            }
+
+            static Part bad(String json) {
+                return new Part(json, true, false, 0);
+            }
+
+            static Part malformed(String json) {
+                return new Part(json, true, true, 0);
+            }
         }
 
         // ---- POST /ingest bodies built from parts -------------------------------------------
@@ -799,7 +852,18 @@ final class HostileRequests {
         "/;/ingest",
         "/status/..%2f..%2f",
         "relative",
-        ""
+        "",
+        "/health/..;/ingest",
+        "/health/../ingest",
+        "/health;/../ingest",
+        "/docs/..;/ingest",
+        "/health/%2e%2e/ingest",
+        "/health.;/../ingest",
+        "/metrics/..;/ingest",
+        "/swagger-ui/..;/..;/ingest",
+        "/openapi.json/..;/ingest",
+        "/health/..%3B/ingest",
+        "/health/%2e%2e%3b/ingest"
     };
 
     static final String[] VERSIONS = {"HTTP/1.0", "HTTP/2.0", "HTTP/9.9", "HTTP/1", "HTTPS/1.1", "http/1.1", "HTTP/1.1x"
