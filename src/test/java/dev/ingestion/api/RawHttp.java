@@ -138,6 +138,11 @@ final class RawHttp {
         byte[] body;
         if (isHead || bare.status() == 204 || bare.status() == 304) {
             body = new byte[0];
+        } else if (bare.header("Content-Type")
+                .filter(t -> t.startsWith("text/event-stream"))
+                .isPresent()) {
+            // A stream of events (GET /events) never ends: its head is the answer.
+            body = new byte[0];
         } else if (bare.header("Transfer-Encoding")
                 .filter("chunked"::equalsIgnoreCase)
                 .isPresent()) {
