@@ -71,6 +71,13 @@ class IngestController {
                                         mediaType = "application/json",
                                         schema = @Schema(implementation = Accepted.class))),
                 @ApiResponse(
+                        responseCode = "400",
+                        description = "not a JSON object of ids and priority: a bad field, a repeated one, malformed"
+                                + " JSON or invalid UTF-8; details name what"),
+                @ApiResponse(
+                        responseCode = "408",
+                        description = "the body did not arrive whole within INGEST_BODY_TIMEOUT"),
+                @ApiResponse(
                         responseCode = "409",
                         description = "a request with this Idempotency-Key is still being stored"),
                 @ApiResponse(
