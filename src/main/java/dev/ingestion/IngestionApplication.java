@@ -41,6 +41,7 @@ import dev.ingestion.ingest.IngestLimits;
 import dev.ingestion.ingest.Ingestions;
 import dev.ingestion.ingest.Quota;
 import dev.ingestion.queue.RateLimit;
+import dev.ingestion.retention.RetentionPurge;
 import dev.ingestion.settings.AccessSettings;
 import dev.ingestion.settings.DeploymentGuard;
 import dev.ingestion.settings.IngestSettings;
@@ -53,6 +54,7 @@ import dev.ingestion.store.IngestionList;
 import dev.ingestion.store.QueueReads;
 import dev.ingestion.store.QueueStore;
 import dev.ingestion.store.QueueTotals;
+import dev.ingestion.store.Retention;
 import dev.ingestion.store.SettingsStore;
 import dev.ingestion.upstream.HttpUpstream;
 import dev.ingestion.upstream.RetryPolicy;
@@ -361,6 +363,14 @@ public class IngestionApplication {
     @Bean
     IngestLimits ingestLimits(IngestSettings settings) {
         return new IngestLimits(settings.maxIds(), settings.maxBody().toBytes(), settings.bodyTimeout());
+    }
+
+    /** Completed work and idempotency keys, deleted once kept long enough (INGEST_RETENTION, INGEST_IDEMPOTENCY_TTL). */
+    @Bean
+    @DependsOnDatabaseInitialization
+    RetentionPurge retentionPurge(DataSource dataSource, Clock clock, IngestSettings settings, MeterRegistry registry) {
+        return new RetentionPurge(
+                new Retention(dataSource), clock, settings.retention(), settings.idempotencyTtl(), registry);
     }
 
     private static ThreadFactory daemonThreads(String name) {

@@ -28,7 +28,9 @@ public record IngestSettings(
         @DurationUnit(ChronoUnit.SECONDS) Duration maxInterval,
         int acceptStatus,
         @DurationUnit(ChronoUnit.SECONDS) Duration drainTimeout,
-        @DurationUnit(ChronoUnit.SECONDS) Duration bodyTimeout) {
+        @DurationUnit(ChronoUnit.SECONDS) Duration bodyTimeout,
+        @DurationUnit(ChronoUnit.SECONDS) Duration retention,
+        @DurationUnit(ChronoUnit.SECONDS) Duration idempotencyTtl) {
 
     /** How far throttling may stretch the interval when INGEST_MAX_INTERVAL is not set (or the interval, if longer). */
     static final Duration DEFAULT_MAX_INTERVAL = Duration.ofMinutes(2);
@@ -42,6 +44,14 @@ public record IngestSettings(
 
     /** How long a request body may take to arrive whole when INGEST_BODY_TIMEOUT is not set. */
     static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(30);
+
+    static final Duration DEFAULT_RETENTION = Duration.ofDays(30);
+    static final Duration DEFAULT_IDEMPOTENCY_TTL = Duration.ofHours(24);
+    /**
+     * A batch's last writes can come a little after it completed (a run its lease outlived), so a
+     * purge must not follow a completion within seconds.
+     */
+    static final Duration SHORTEST_RETENTION = Duration.ofMinutes(1);
 
     public IngestSettings {
         require(interval != null && interval.toMillis() >= 1, "INGEST_INTERVAL must be at least 1ms, got " + interval);
@@ -74,12 +84,20 @@ public record IngestSettings(
             drainTimeout = DEFAULT_DRAIN_TIMEOUT;
         }
         require(!drainTimeout.isNegative(), "INGEST_DRAIN_TIMEOUT must not be negative, got " + drainTimeout);
+        retention = retention == null ? DEFAULT_RETENTION : retention;
+        require(
+                retention.isZero() || retention.compareTo(SHORTEST_RETENTION) >= 0,
+                "INGEST_RETENTION must be 0 (keep everything) or at least 1m, got " + retention);
+        idempotencyTtl = idempotencyTtl == null ? DEFAULT_IDEMPOTENCY_TTL : idempotencyTtl;
+        require(
+                !idempotencyTtl.isNegative() && !idempotencyTtl.isZero(),
+                "INGEST_IDEMPOTENCY_TTL must be longer than 0, got " + idempotencyTtl);
     }
 
     /** The password never reaches a log through this record. */
     @Override
     public String toString() {
-        return "IngestSettings[interval=%s, batchSize=%d, upstreamDelay=%s, maxIds=%d, maxBody=%s, dbUrl=%s, dbUser=%s, lease=%s, adoptSettings=%s, retryBackoff=%s, maxAttempts=%d, maxInterval=%s, acceptStatus=%d, drainTimeout=%s, bodyTimeout=%s]"
+        return "IngestSettings[interval=%s, batchSize=%d, upstreamDelay=%s, maxIds=%d, maxBody=%s, dbUrl=%s, dbUser=%s, lease=%s, adoptSettings=%s, retryBackoff=%s, maxAttempts=%d, maxInterval=%s, acceptStatus=%d, drainTimeout=%s, bodyTimeout=%s, retention=%s, idempotencyTtl=%s]"
                 .formatted(
                         interval,
                         batchSize,
@@ -95,7 +113,9 @@ public record IngestSettings(
                         maxInterval,
                         acceptStatus,
                         drainTimeout,
-                        bodyTimeout);
+                        bodyTimeout,
+                        retention,
+                        idempotencyTtl);
     }
 
     private static void require(boolean condition, String message) {

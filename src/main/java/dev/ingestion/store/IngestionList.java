@@ -59,7 +59,7 @@ public final class IngestionList {
         StringBuilder sql = new StringBuilder("""
                 SELECT id, seq, priority, state, created_at, id_count, batch_count, next_batch, completed_batches,
                        enqueued_before
-                FROM ingestion WHERE 1 = 1
+                FROM ingestion WHERE purging = FALSE
                 """);
         Map<String, Object> params = new HashMap<>();
         if (filter.state() != null) {

@@ -43,11 +43,12 @@ public class QueueReads {
         this.limiter = new RateLimiterRow(jdbc);
     }
 
+    /** Not an ingestion being purged: it is gone as a whole from the purge's first commit. */
     public Optional<IngestionRow> findIngestion(UUID id) {
         return jdbc.sql("""
                 SELECT id, seq, priority, batch_size, chunk_size, id_count, batch_count, next_batch,
                        completed_batches, created_at, enqueued_before, ids, owner
-                FROM ingestion WHERE id = :id
+                FROM ingestion WHERE id = :id AND purging = FALSE
                 """)
                 .param("id", id)
                 .query((rs, n) -> new IngestionRow(

@@ -183,11 +183,16 @@ public class QueueStore {
                     .param("now", Sql.ts(now))
                     .update();
             if (updated == 1) {
+                // completed_at: when the last batch completed, which retention counts from.
                 jdbc.sql("""
                         UPDATE ingestion SET completed_batches = completed_batches + 1,
-                               state = CASE WHEN completed_batches + 1 = batch_count THEN 'completed' ELSE state END
+                               state = CASE WHEN completed_batches + 1 = batch_count THEN 'completed' ELSE state END,
+                               completed_at = CASE WHEN completed_batches + 1 = batch_count THEN :now ELSE completed_at END
                         WHERE id = :ingestion
-                        """).param("ingestion", ingestionId).update();
+                        """)
+                        .param("ingestion", ingestionId)
+                        .param("now", Sql.ts(now))
+                        .update();
                 // every id of the batch has its outcome now: it no longer counts against a quota
                 jdbc.sql("UPDATE key_tally SET waiting_ids = waiting_ids - :ids WHERE owner = :owner")
                         .param("ids", to - from)
