@@ -40,8 +40,11 @@ class ApiKeyFilter extends OncePerRequestFilter {
     /** Query parameters a client might put a key in: refused, since URLs end up in logs and histories. */
     private static final Set<String> KEY_PARAMETERS = Set.of("api_key", "apikey", "api-key", "access_token", "key");
 
-    private static final List<String> OPEN_PREFIXES = List.of("/health", "/docs", "/swagger-ui", "/v3/api-docs");
-    private static final Set<String> OPEN_PATHS = Set.of("/metrics", "/openapi.json", "/favicon.ico");
+    /** The dashboard's page and assets are open like the API docs: the data they read is not. */
+    private static final List<String> OPEN_PREFIXES =
+            List.of("/health", "/docs", "/swagger-ui", "/v3/api-docs", "/dashboard");
+
+    private static final Set<String> OPEN_PATHS = Set.of("/", "/metrics", "/openapi.json", "/favicon.ico");
 
     private final ApiKeys keys;
 
