@@ -10,9 +10,9 @@ import { request, get, ApiError } from './api.js';
 import * as clock from './clock.js';
 import { readEventStream } from './sse.js';
 
-// GET /events (server-sent events) is the live source once the service has it: set this to
-// true. Until then, and whenever /events answers 404, the page polls.
-const USE_EVENTS = false;
+// GET /events (server-sent events) is the live source; where a service answers it with 404 (an
+// older version), the page polls instead.
+const USE_EVENTS = true;
 const EVENTS_PATH = '/events';
 
 const QUEUE_EVERY_MS = 1000;
@@ -122,8 +122,6 @@ export function startLive(handlers) {
     if (event.type === 'queue') {
       handlers.queue(data);
     } else if (event.type === 'batch') {
-      // TODO(events): throughput counts ids, so a 'completed' event should carry how many ids
-      // were fetched and failed (fetched, failed); without them the chart counts nothing for it
       handlers.batch(data);
     }
     changedSoon();

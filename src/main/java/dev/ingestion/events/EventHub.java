@@ -20,6 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import dev.ingestion.queue.EventKind;
 import dev.ingestion.queue.Priority;
 import dev.ingestion.status.QueueView;
@@ -208,7 +210,11 @@ public final class EventHub implements SmartLifecycle {
                 .forEach(ofOne -> ofOne.forEach(stream -> stream.viewer().offer(beat, writers)));
     }
 
-    /** A batch's or an ingestion's event as the stream shows it. */
+    /**
+     * A batch's or an ingestion's event as the stream shows it; a completed batch also says how
+     * many of its ids were fetched and how many failed for good.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     record BatchEvent(
             String ingestion_id,
             int seq,
@@ -216,7 +222,9 @@ public final class EventHub implements SmartLifecycle {
             Integer batch_index,
             Integer attempt,
             Priority priority,
-            String at) {
+            String at,
+            Integer fetched,
+            Integer failed) {
 
         BatchEvent(EventLog.Event event) {
             this(
@@ -226,7 +234,9 @@ public final class EventHub implements SmartLifecycle {
                     event.batchIndex(),
                     event.attempt(),
                     event.priority(),
-                    Timestamps.format(event.at()));
+                    Timestamps.format(event.at()),
+                    event.idCount() == null ? null : event.idCount() - event.failedIds(),
+                    event.failedIds());
         }
     }
 

@@ -24,6 +24,8 @@ public final class EventLog {
      * @param seq its number among its ingestion's events, from 1
      * @param logSeq its place in the deployment's log
      * @param batchIndex null for an ingestion's own events
+     * @param idCount a completed batch's ids; null for other events
+     * @param failedIds how many of a completed batch's ids failed for good; null for other events
      * @param owner the ingestion's owner (its API key's name; null when keys were off)
      */
     public record Event(
@@ -33,12 +35,15 @@ public final class EventLog {
             EventKind kind,
             Integer batchIndex,
             Integer attempt,
+            Integer idCount,
+            Integer failedIds,
             Instant at,
             Priority priority,
             String owner) {}
 
     private static final String SELECT = """
-            SELECT e.ingestion_id, e.seq, e.log_seq, e.kind, e.batch_idx, e.attempt, e.occurred_at, i.priority, i.owner
+            SELECT e.ingestion_id, e.seq, e.log_seq, e.kind, e.batch_idx, e.attempt, e.id_count, e.failed_ids,
+                   e.occurred_at, i.priority, i.owner
             FROM ingestion_event e JOIN ingestion i ON i.id = e.ingestion_id
             """;
 
@@ -49,6 +54,8 @@ public final class EventLog {
             EventKind.ofLabel(rs.getString("kind")),
             (Integer) rs.getObject("batch_idx"),
             (Integer) rs.getObject("attempt"),
+            (Integer) rs.getObject("id_count"),
+            (Integer) rs.getObject("failed_ids"),
             Sql.instant(rs, "occurred_at"),
             Sql.priority(rs, "priority"),
             rs.getString("owner"));
@@ -68,17 +75,35 @@ public final class EventLog {
      * commits), so an ingestion's events are 1, 2, 3... in commit order.
      */
     void append(UUID ingestionId, EventKind kind, Integer batchIndex, Integer attempt, Instant at) {
+        append(ingestionId, kind, batchIndex, attempt, null, null, at);
+    }
+
+    /** A batch's completion, with how many ids it had and how many failed for good. */
+    void appendCompletion(UUID ingestionId, int batchIndex, int idCount, int failedIds, Instant at) {
+        append(ingestionId, EventKind.BATCH_COMPLETED, batchIndex, null, idCount, failedIds, at);
+    }
+
+    private void append(
+            UUID ingestionId,
+            EventKind kind,
+            Integer batchIndex,
+            Integer attempt,
+            Integer idCount,
+            Integer failedIds,
+            Instant at) {
         jdbc.sql("UPDATE ingestion SET last_event = last_event + 1 WHERE id = :ingestion")
                 .param("ingestion", ingestionId)
                 .update();
         jdbc.sql("""
-                INSERT INTO ingestion_event (ingestion_id, seq, kind, batch_idx, attempt, occurred_at)
-                SELECT id, last_event, :kind, :idx, :attempt, :at FROM ingestion WHERE id = :ingestion
+                INSERT INTO ingestion_event (ingestion_id, seq, kind, batch_idx, attempt, id_count, failed_ids, occurred_at)
+                SELECT id, last_event, :kind, :idx, :attempt, :ids, :failed, :at FROM ingestion WHERE id = :ingestion
                 """)
                 .param("ingestion", ingestionId)
                 .param("kind", kind.label())
                 .param("idx", batchIndex)
                 .param("attempt", attempt)
+                .param("ids", idCount)
+                .param("failed", failedIds)
                 .param("at", Sql.ts(at))
                 .update();
     }

@@ -198,7 +198,12 @@ public class QueueStore {
                         .param("ids", to - from)
                         .param("owner", ingestion.owner() == null ? "" : ingestion.owner())
                         .update();
-                events.append(ingestionId, EventKind.BATCH_COMPLETED, index, null, now);
+                int failed = jdbc.sql("SELECT failed_ids FROM batch WHERE ingestion_id = :ingestion AND idx = :idx")
+                        .param("ingestion", ingestionId)
+                        .param("idx", index)
+                        .query(Integer.class)
+                        .single();
+                events.appendCompletion(ingestionId, index, to - from, failed, now);
                 boolean last = jdbc.sql("SELECT completed_batches = batch_count FROM ingestion WHERE id = :ingestion")
                         .param("ingestion", ingestionId)
                         .query(Boolean.class)

@@ -16,7 +16,9 @@ abstract class EventLogContract extends DispatchFixture {
     static String describe(EventLog.Event event) {
         return event.seq() + " " + event.kind().label()
                 + (event.batchIndex() == null ? "" : " " + event.batchIndex())
-                + (event.attempt() == null ? "" : " #" + event.attempt()) + " T"
+                + (event.attempt() == null ? "" : " #" + event.attempt())
+                + (event.idCount() == null ? "" : " " + event.idCount() + " ids, " + event.failedIds() + " failed")
+                + " T"
                 + (event.at().getEpochSecond() - T0.getEpochSecond());
     }
 
@@ -37,7 +39,8 @@ abstract class EventLogContract extends DispatchFixture {
         upstream.fetches().get(3).succeed();
         assertThat(runOnceAt(10)).isEqualTo("T10 [4, 5]");
         clock.set(at(11));
-        upstream.completeAll();
+        upstream.fetches().get(4).succeed();
+        upstream.fetches().get(5).failForGood(404);
         assertThat(runOnceAt(15)).isEqualTo("T15 [6]");
 
         assertThat(log.ofIngestion(id, 0))
@@ -46,9 +49,9 @@ abstract class EventLogContract extends DispatchFixture {
                         "1 batch.started 0 #1 T0",
                         "2 batch.retry 0 #1 T1",
                         "3 batch.started 0 #2 T5",
-                        "4 batch.completed 0 T6",
+                        "4 batch.completed 0 3 ids, 0 failed T6",
                         "5 batch.started 1 #1 T10",
-                        "6 batch.completed 1 T11",
+                        "6 batch.completed 1 2 ids, 1 failed T11",
                         "7 ingestion.completed T11");
         assertThat(log.ofIngestion(id, 5)).extracting(EventLog.Event::seq).containsExactly(6, 7);
 

@@ -39,6 +39,8 @@ class EventHubTest {
                             EventKind.BATCH_STARTED,
                             0,
                             1,
+                            null,
+                            null,
                             clock.instant(),
                             Priority.LOW,
                             null));

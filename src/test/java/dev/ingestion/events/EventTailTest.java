@@ -36,7 +36,7 @@ class EventTailTest {
     void commit(long... logSeqs) {
         for (long logSeq : logSeqs) {
             committed.add(new EventLog.Event(
-                    UUID.randomUUID(), 1, logSeq, EventKind.BATCH_STARTED, 0, 1, T0, Priority.HIGH, null));
+                    UUID.randomUUID(), 1, logSeq, EventKind.BATCH_STARTED, 0, 1, null, null, T0, Priority.HIGH, null));
         }
     }
 
