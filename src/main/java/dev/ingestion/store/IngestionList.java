@@ -47,7 +47,24 @@ public final class IngestionList {
             int completedBatches,
             long enqueuedBefore,
             long failedIds,
-            Instant lastRunningStart) {}
+            Instant lastRunningStart) {
+
+        private Entry with(long failed, Instant running) {
+            return new Entry(
+                    id,
+                    seq,
+                    priority,
+                    state,
+                    createdAt,
+                    idCount,
+                    batchCount,
+                    nextBatch,
+                    completedBatches,
+                    enqueuedBefore,
+                    failed,
+                    running);
+        }
+    }
 
     private final JdbcClient jdbc;
 
@@ -80,9 +97,9 @@ public final class IngestionList {
         }
         sql.append(" ORDER BY seq DESC LIMIT :limit");
         params.put("limit", filter.limit());
-        List<Row> rows = jdbc.sql(sql.toString())
+        List<Entry> rows = jdbc.sql(sql.toString())
                 .params(params)
-                .query((rs, n) -> new Row(
+                .query((rs, n) -> new Entry(
                         rs.getObject("id", UUID.class),
                         rs.getLong("seq"),
                         Sql.priority(rs, "priority"),
@@ -92,7 +109,9 @@ public final class IngestionList {
                         rs.getInt("batch_count"),
                         rs.getInt("next_batch"),
                         rs.getInt("completed_batches"),
-                        rs.getLong("enqueued_before")))
+                        rs.getLong("enqueued_before"),
+                        0,
+                        null))
                 .list();
         if (rows.isEmpty()) {
             return List.of();
@@ -104,7 +123,7 @@ public final class IngestionList {
                        MAX(CASE WHEN status = 'triggered' THEN last_started_at END) AS running
                 FROM batch WHERE ingestion_id IN (:ids) AND (failed_ids > 0 OR status = 'triggered')
                 GROUP BY ingestion_id
-                """).param("ids", rows.stream().map(Row::id).toList()).query((RowCallbackHandler) rs -> {
+                """).param("ids", rows.stream().map(Entry::id).toList()).query((RowCallbackHandler) rs -> {
             UUID id = rs.getObject("ingestion_id", UUID.class);
             failed.put(id, new long[] {rs.getLong("failed")});
             Instant start = Sql.instant(rs, "running");
@@ -113,33 +132,9 @@ public final class IngestionList {
             }
         });
         List<Entry> page = new ArrayList<>(rows.size());
-        for (Row row : rows) {
-            page.add(new Entry(
-                    row.id(),
-                    row.seq(),
-                    row.priority(),
-                    row.state(),
-                    row.createdAt(),
-                    row.idCount(),
-                    row.batchCount(),
-                    row.nextBatch(),
-                    row.completedBatches(),
-                    row.enqueuedBefore(),
-                    failed.getOrDefault(row.id(), new long[1])[0],
-                    running.get(row.id())));
+        for (Entry row : rows) {
+            page.add(row.with(failed.getOrDefault(row.id(), new long[1])[0], running.get(row.id())));
         }
         return page;
     }
-
-    private record Row(
-            UUID id,
-            long seq,
-            Priority priority,
-            BatchState state,
-            Instant createdAt,
-            int idCount,
-            int batchCount,
-            int nextBatch,
-            int completedBatches,
-            long enqueuedBefore) {}
 }
