@@ -19,11 +19,19 @@ Rows 7 (issue 13, only with --only keys, on each store): POST /ingest with an AP
 connections (bench/keys.lua), plain and with a new Idempotency-Key on every request, interleaved;
 then replays of keys used once before; the store's ingestions and keys, counted over JDBC after
 the stop (H2's org.h2.tools.Shell), against the service's own count of its 2xx answers (/metrics).
+
+Rows 8 (issue 14 point 6, only with --only dashboard, on each store): dispatch paused, wrk
+(bench/dash.lua) fills the queue with single-batch ingestions of random priority until GET /queue
+shows --dash-ingestions batches waiting; GET /queue and pages of GET /ingestions timed from here
+on one keep-alive connection; then dispatch resumed (a batch start every 100 ms) and the
+service's CPU seconds (/proc/<pid>/stat) over --dash-seconds with no event stream, and with 200
+GET /events streams read as the events arrive (bench/sse_readers.py).
 """
 
 import argparse
 import bisect
 import datetime
+import http.client
 import json
 import math
 import os
@@ -42,6 +50,7 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
+from sse_readers import SseReaders
 from stub_upstream import StubUpstream, slots
 
 T0 = time.monotonic()
@@ -894,6 +903,374 @@ def keys_rows(row, svc):
         "equal: one ingestion per 2xx, none for a replay", counts)
 
 
+# ---- issue 14 point 6: the dashboard's reads and event streams (BENCH_ONLY=dashboard) ---------
+
+DASH_INTERVAL_MS = 100  # batches start 10 times a second while the queue runs
+DASH_UPSTREAM_DELAY_MS = 50
+DASH_CONNECTIONS = 64  # wrk's, filling the queue
+DASH_WARMUP_CALLS = 20
+DASH_CALLS = 200
+DASH_LIMIT = 50
+DASH_DEEP_PAGE = 20
+DASH_STREAMS = 200
+DASH_FILL_SETTLE_S = 10  # quiet after the fill, before the reads: the store's own work after a burst of writes
+DASH_RUN_SETTLE_S = 30  # the queue runs this long before the first CPU window
+DASH_STREAM_SETTLE_S = 5  # and this long with the streams open (or closed again) before the next
+DASH_FILL_MAX_S = 1800  # a fill that takes longer fails
+# (label, path, what every entry must have) of the timed reads, in this order
+DASH_READS = (
+    ("GET /queue", "/queue", None),
+    (f"GET /ingestions?limit={DASH_LIMIT} (first page)", f"/ingestions?limit={DASH_LIMIT}", None),
+    ("… ?status=yet_to_start", f"/ingestions?status=yet_to_start&limit={DASH_LIMIT}", ("status", "yet_to_start")),
+    ("… ?priority=LOW", f"/ingestions?priority=LOW&limit={DASH_LIMIT}", ("priority", "LOW")),
+    ("… ?status=completed (none completed: nothing matches)", f"/ingestions?status=completed&limit={DASH_LIMIT}",
+     ("status", "completed")),
+    ("… ?status=triggered", f"/ingestions?status=triggered&limit={DASH_LIMIT}", ("status", "triggered")),
+)
+
+
+class KeepAlive:
+    """One keep-alive HTTP/1.1 connection to the service (http.client), as a dashboard holds one."""
+
+    def __init__(self, svc):
+        self.host, self.port = "127.0.0.1", svc.port
+        self.conn = None
+
+    def request(self, method, path):
+        """(status, body, seconds from sending the request to the last byte of the answer)."""
+        for attempt in (1, 2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+                self.conn.connect()
+                self.conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            try:
+                begin = time.perf_counter()
+                self.conn.request(method, path, headers={"Accept": "application/json"})
+                resp = self.conn.getresponse()
+                body = resp.read()
+                return resp.status, body, time.perf_counter() - begin
+            except (http.client.RemoteDisconnected, ConnectionError, BrokenPipeError):
+                # the server closed the idle connection: once more on a new one
+                self.close()
+                if attempt == 2:
+                    raise
+
+    def json(self, method, path):
+        status, body, _ = self.request(method, path)
+        if status != 200:
+            raise RuntimeError(f"{method} {path} answered {status}: {body[:300]!r}")
+        return json.loads(body)
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def waiting_batches(queue):
+    return sum(w["batches"] for w in queue["waiting"].values())
+
+
+def batch_starts(svc):
+    """ingest_batch_starts_total of this instance, first runs and re-runs."""
+    with urllib.request.urlopen(svc.base + "/metrics", timeout=10) as r:
+        text = r.read().decode()
+    return sum(float(m.group(1)) for m in re.finditer(r"^ingest_batch_starts_total(?:\{[^}]*\})? ([0-9.eE+-]+)$",
+                                                        text, re.M))
+
+
+def cpu_seconds(pid):
+    """utime + stime of the process (all its threads), from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        text = f.read()
+    fields = text[text.rindex(")") + 2:].split()  # fields[0] is the state, the 3rd field of stat(5)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def fill_queue(args, svc, api, target):
+    """wrk (bench/dash.lua) at DASH_CONNECTIONS until GET /queue shows `target` batches waiting,
+    then SIGINT (wrk stops and prints its summary); returns wrk's figures, the seconds and the count."""
+    cmd = ["wrk", "-t", str(wrk_threads(DASH_CONNECTIONS)), "-c", str(DASH_CONNECTIONS), "-d", f"{DASH_FILL_MAX_S}s",
+           "--timeout", "5s", "-s", os.path.join(args.bench_dir, "dash.lua"), svc.base + "/ingest"]
+    begin = time.monotonic()
+    proc = register(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True), args)
+    waiting, last_log, last_seen, last_change = 0, begin, -1, begin
+    try:
+        while True:
+            time.sleep(0.5)
+            if proc.poll() is not None:
+                raise RuntimeError(f"wrk ended with {waiting:,} of {target:,} batches waiting:\n{proc.stdout.read()}")
+            waiting = waiting_batches(api.json("GET", "/queue"))
+            now = time.monotonic()
+            if waiting >= target:
+                break
+            if waiting != last_seen:
+                last_seen, last_change = waiting, now
+            elif now - last_change > 60:
+                raise RuntimeError(f"no new ingestion for 60 s at {waiting:,} waiting:\n" + tail(svc.log_path))
+            if now - last_log >= 30:
+                last_log = now
+                log(f"{svc.store}: filling: {waiting:,} batches waiting after {now - begin:.0f} s "
+                    f"({waiting / (now - begin):,.0f}/s)")
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    seconds = time.monotonic() - begin
+    match = re.search(r"WRKJSON (\{.*\})", out)
+    if not match:
+        raise RuntimeError(f"wrk printed no summary ({proc.returncode}):\n{out}")
+    w = json.loads(match.group(1))
+    w["errors"] = w["connect"] + w["read"] + w["write"] + w["status"] + w["timeout"]
+    w["rps"] = w["requests"] / (w["duration_us"] / 1e6)
+    # requests in flight when wrk stopped are stored after it: the count once two reads agree
+    count = None
+    for _ in range(40):
+        now_count = waiting_batches(api.json("GET", "/queue"))
+        if now_count == count:
+            break
+        count = now_count
+        time.sleep(0.5)
+    return w, seconds, count
+
+
+def timed_reads(api, path, check=None):
+    """DASH_WARMUP_CALLS untimed GETs, then DASH_CALLS timed ones on the keep-alive connection;
+    every answer must be a 200 (and each entry of a list must match the filter)."""
+    times = []
+    entries = None
+    for i in range(DASH_WARMUP_CALLS + DASH_CALLS):
+        status, body, seconds = api.request("GET", path)
+        if status != 200:
+            raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}")
+        if i >= DASH_WARMUP_CALLS:
+            times.append(seconds * 1000)
+        if i == 0 or i == DASH_WARMUP_CALLS + DASH_CALLS - 1:
+            doc = json.loads(body)
+            if "ingestions" in doc:
+                entries = len(doc["ingestions"])
+                if check and any(e[check[0]] != check[1] for e in doc["ingestions"]):
+                    raise RuntimeError(f"GET {path}: an entry whose {check[0]} is not {check[1]}")
+    times.sort()
+    return {"p50": percentile(times, 50), "p99": percentile(times, 99), "max": times[-1], "entries": entries,
+            "calls": len(times)}
+
+
+def stream_rates(before, after, seconds):
+    """Events received per stream per second between two snapshots: by kind (mean over the
+    streams), and the slowest and fastest stream's total."""
+    n = len(after["counts"])
+    kinds = {}
+    per_stream = []
+    for a, b in zip(before["counts"], after["counts"]):
+        total = 0
+        for kind, count in b.items():
+            if kind == "comment":
+                continue
+            delta = count - a.get(kind, 0)
+            kinds[kind] = kinds.get(kind, 0) + delta
+            total += delta
+        per_stream.append(total / seconds)
+    return {"kinds": {k: v / n / seconds for k, v in kinds.items()}, "mean": sum(per_stream) / n,
+            "min": min(per_stream), "max": max(per_stream), "bytes_s": (after["bytes"] - before["bytes"]) / n / seconds}
+
+
+def cpu_window(svc, seconds, readers=None):
+    """The service's CPU seconds (and batch starts, and the streams' events) over `seconds`."""
+    starts0 = batch_starts(svc)
+    snap0 = readers.snapshot() if readers else None
+    cpu0, t0 = cpu_seconds(svc.proc.pid), time.monotonic()
+    time.sleep(seconds)
+    cpu1, t1 = cpu_seconds(svc.proc.pid), time.monotonic()
+    snap1 = readers.snapshot() if readers else None
+    starts1 = batch_starts(svc)
+    w = {"seconds": t1 - t0, "cpu_s": cpu1 - cpu0, "cpu_per_min": (cpu1 - cpu0) / (t1 - t0) * 60,
+         "starts_s": (starts1 - starts0) / (t1 - t0), "rss": svc.rss()}
+    if readers:
+        w["events"] = stream_rates(snap0, snap1, snap1["at"] - snap0["at"])
+        w["closed"] = snap1["closed"]
+        w["errors"] = snap1["errors"]
+    return w
+
+
+def bench_dash_store(args, store, env):
+    """Fill (dispatch paused), the timed reads, then CPU over a running queue with 0 and 200 streams."""
+    folder = os.path.join(args.work, f"service-{store}")
+    os.makedirs(folder)
+    env = {**env, "INGEST_INTERVAL": f"{DASH_INTERVAL_MS}ms", "INGEST_UPSTREAM_DELAY": f"{DASH_UPSTREAM_DELAY_MS}ms"}
+    log(f"{store}: bin/ingestion-service, port and data folder fresh, INGEST_INTERVAL={DASH_INTERVAL_MS}ms, "
+        f"INGEST_UPSTREAM_DELAY={DASH_UPSTREAM_DELAY_MS}ms")
+    svc = Service(args, store, env, folder)
+    api = KeepAlive(svc)
+    readers = None
+    r = {"store": store}
+    try:
+        r["startup_s"] = svc.await_healthy()
+        r["jvm_options"] = svc.jvm_options()
+        log(f"{store}: healthy after {r['startup_s']:.1f} s (java {r['jvm_options']})")
+        if api.json("POST", "/queue/pause").get("paused") is not True:
+            raise RuntimeError("POST /queue/pause did not answer paused: true")
+        log(f"{store}: dispatch paused; filling the queue with {args.dash_ingestions:,} single-batch ingestions "
+            f"(wrk bench/dash.lua, {DASH_CONNECTIONS} connections, priorities at random)")
+        w, seconds, count = fill_queue(args, svc, api, args.dash_ingestions)
+        r["fill"] = {"wrk": w, "seconds": seconds, "count": count}
+        time.sleep(DASH_FILL_SETTLE_S)
+        r["rss_filled"] = svc.rss()
+        queue = api.json("GET", "/queue")
+        r["by_priority"] = {p: queue["waiting"][p]["batches"] for p in ("HIGH", "MEDIUM", "LOW")}
+        log(f"{store}: {count:,} batches waiting after {seconds:.0f} s of wrk ({w['rps']:,.0f} req/s, "
+            f"{w['errors']} errors; {', '.join(f'{p} {n:,}' for p, n in r['by_priority'].items())}); "
+            f"RSS {r['rss_filled']:.0f} MB")
+
+        r["reads"] = []
+        for label, path, check in DASH_READS:
+            t = timed_reads(api, path, check)
+            r["reads"].append((label, t))
+            log(f"{store}: {label}: p50 {t['p50']:.2f} ms, p99 {t['p99']:.2f} ms, max {t['max']:.2f} ms"
+                + ("" if t["entries"] is None else f" ({t['entries']} entries)"))
+        cursor, pages = None, 0
+        for _ in range(DASH_DEEP_PAGE - 1):  # pages 1 .. 19: the cursor of page 20
+            page = api.json("GET", f"/ingestions?limit={DASH_LIMIT}" + (f"&after={cursor}" if cursor else ""))
+            pages += 1
+            cursor = page["next"]
+            if cursor is None:
+                break
+        if cursor is None:
+            raise RuntimeError(f"GET /ingestions had only {pages} pages")
+        t = timed_reads(api, f"/ingestions?limit={DASH_LIMIT}&after={cursor}")
+        label = f"… page {DASH_DEEP_PAGE} (the cursor followed {DASH_DEEP_PAGE - 1} times)"
+        r["reads"].append((label, t))
+        log(f"{store}: {label}: p50 {t['p50']:.2f} ms, p99 {t['p99']:.2f} ms, max {t['max']:.2f} ms "
+            f"({t['entries']} entries)")
+        r["rss_reads"] = svc.rss()
+
+        if api.json("POST", "/queue/resume").get("paused") is not False:
+            raise RuntimeError("POST /queue/resume did not answer paused: false")
+        api.close()
+        log(f"{store}: dispatch resumed; {DASH_RUN_SETTLE_S} s of the running queue, then {args.dash_seconds} s "
+            f"with no event stream")
+        time.sleep(DASH_RUN_SETTLE_S)
+        r["cpu0"] = cpu_window(svc, args.dash_seconds)
+        log(f"{store}: 0 streams: {r['cpu0']['cpu_per_min']:.2f} CPU s/min, {r['cpu0']['starts_s']:.1f} starts/s")
+
+        readers = SseReaders("127.0.0.1", svc.port, DASH_STREAMS).start()
+        if not readers.await_first("queue", 60):
+            snap = readers.snapshot()
+            raise RuntimeError(f"not every one of {DASH_STREAMS} GET /events streams had its first queue event "
+                               f"within 60 s ({snap['closed']} closed; {snap['errors']})")
+        log(f"{store}: {DASH_STREAMS} GET /events streams open and reading; {DASH_STREAM_SETTLE_S} s, then "
+            f"{args.dash_seconds} s measured")
+        time.sleep(DASH_STREAM_SETTLE_S)
+        r["cpu200"] = cpu_window(svc, args.dash_seconds, readers)
+        c = r["cpu200"]
+        log(f"{store}: {DASH_STREAMS} streams: {c['cpu_per_min']:.2f} CPU s/min, {c['starts_s']:.1f} starts/s, "
+            f"{c['events']['mean']:.1f} events/s per stream ({events_by_kind(c['events'])}), "
+            f"{c['closed']} streams closed by the service; RSS {c['rss']:.0f} MB")
+        readers.stop()
+        readers = None
+        log(f"{store}: streams closed; {DASH_STREAM_SETTLE_S} s, then {args.dash_seconds} s with no event stream "
+            f"again")
+        time.sleep(DASH_STREAM_SETTLE_S)
+        r["cpu0_after"] = cpu_window(svc, args.dash_seconds)
+        log(f"{store}: 0 streams again: {r['cpu0_after']['cpu_per_min']:.2f} CPU s/min, "
+            f"{r['cpu0_after']['starts_s']:.1f} starts/s")
+        r["waiting_end"] = waiting_batches(api.json("GET", "/queue"))
+    finally:
+        if readers:
+            readers.stop()
+        api.close()
+        svc.stop()
+    return r
+
+
+def events_by_kind(e):
+    return ", ".join(f"{k} {v:.1f}" for k, v in sorted(e["kinds"].items()))
+
+
+def measure_dashboard(args, results):
+    if "h2" in args.stores:
+        url = "jdbc:h2:file:" + os.path.join(args.work, "service-h2", "data", "ingest")
+        results["h2"] = bench_dash_store(args, "h2", {"INGEST_DB_URL": url})
+    if "postgres" in args.stores:
+        url = f"jdbc:postgresql://{args.pg_host_port}/postgres"
+        results["postgres"] = bench_dash_store(args, "postgres", {
+            "INGEST_DB_URL": url, "INGEST_DB_USER": args.pg_user, "INGEST_DB_PASSWORD": args.pg_password})
+
+
+def dashboard_rows(row, svc):
+    """The rows of issue 14 point 6 (BENCH_ONLY=dashboard)."""
+    def fill(s):
+        r = svc(s)
+        if not r:
+            return "n/a"
+        f, w = r["fill"], r["fill"]["wrk"]
+        return (f"{f['count']:,} batches waiting ({', '.join(f'{p} {n:,}' for p, n in r['by_priority'].items())}) "
+                f"after {f['seconds'] / 60:.1f} min · {w['rps']:,.0f} req/s · p99 {w['p99_us'] / 1000:.1f} ms · "
+                f"{w['errors']:,} errors · RSS {DASH_FILL_SETTLE_S} s after {r['rss_filled']:,.0f} MB")
+    row(8, f"fill, dispatch paused: POST /ingest of 3 ids (one batch each), priority at random, "
+           f"{DASH_CONNECTIONS} connections (wrk bench/dash.lua) until GET /queue shows "
+           f"{ARGS.dash_ingestions:,} batches waiting", "", fill)
+
+    for i, (label, _, _) in enumerate(DASH_READS + (("page", None, None),)):
+        target = i < 2
+
+        def cell(s, i=i, target=target):
+            r = svc(s)
+            if not r:
+                return "n/a"
+            t = r["reads"][i][1]
+            text = f"p50 {t['p50']:.2f} ms · p99 {t['p99']:.2f} ms · max {t['max']:.1f} ms"
+            if t["entries"] is not None:
+                text += f" ({t['entries']} entries)"
+            return text + (" " + verdict(t["p99"] < 10) if target else "")
+        if i == len(DASH_READS):
+            label = f"… page {DASH_DEEP_PAGE} (the cursor followed {DASH_DEEP_PAGE - 1} times)"
+        what = label
+        if i == 0:
+            what = (f"{label} with the queue filled, dispatch paused; each read {DASH_CALLS} times after "
+                    f"{DASH_WARMUP_CALLS}, one keep-alive connection (Python http.client)")
+        row(8, what, "p99 < 10 ms" if target else "", cell)
+
+    def cpu_text(c):
+        return f"{c['cpu_per_min']:.2f} CPU s/min ({c['starts_s']:.1f} starts/s)"
+
+    def baseline(r):
+        return (r["cpu0"]["cpu_per_min"] + r["cpu0_after"]["cpu_per_min"]) / 2
+
+    def cpu0(s):
+        r = svc(s)
+        if not r:
+            return "n/a"
+        return (f"{baseline(r):.2f} CPU s/min (before the streams {cpu_text(r['cpu0'])}; after them "
+                f"{cpu_text(r['cpu0_after'])})")
+    row(8, f"CPU of the service's process (utime + stime) over {ARGS.dash_seconds} s of a running queue "
+           f"(dispatch resumed, `INGEST_INTERVAL={DASH_INTERVAL_MS}ms`, the backlog kept), no event stream: "
+           f"the mean of a window before the streams and one after them", "", cpu0)
+    row(8, f"the same with {DASH_STREAMS} open GET /events streams, each read as it arrives", "",
+        lambda s: cpu_text(svc(s)["cpu200"]) if svc(s) else "n/a")
+
+    def per_stream(s):
+        r = svc(s)
+        if not r:
+            return "n/a"
+        extra = r["cpu200"]["cpu_per_min"] - baseline(r)
+        return f"{extra / DASH_STREAMS * 1000:.1f} ms CPU/min per stream ({extra:+.2f} CPU s/min for {DASH_STREAMS})"
+    row(8, f"CPU per open stream: (CPU with {DASH_STREAMS} − CPU with 0) / {DASH_STREAMS}", "", per_stream)
+
+    def events(s):
+        r = svc(s)
+        if not r:
+            return "n/a"
+        c = r["cpu200"]
+        e = c["events"]
+        return (f"{e['mean']:.1f} events/s per stream ({events_by_kind(e)}; slowest stream {e['min']:.1f}, "
+                f"fastest {e['max']:.1f}; {e['bytes_s'] / 1000:.1f} kB/s) · {c['closed']} of {DASH_STREAMS} streams "
+                f"closed by the service " + verdict(c["closed"] == 0))
+    row(8, "events received per stream per second over that window", "no stream dropped", events)
+    row(8, f"RSS with {DASH_STREAMS} streams open (end of the window; with none, end of the first)", "",
+        lambda s: f"{svc(s)['cpu200']['rss']:,.0f} MB (none: {svc(s)['cpu0']['rss']:,.0f} MB)" if svc(s) else "n/a")
+
+
 # ---- the table --------------------------------------------------------------------------------
 
 def ms(seconds):
@@ -921,6 +1298,9 @@ def table(results, claims, stores):
         return "\n".join(rows)
     if ARGS.only == "keys":
         keys_rows(row, svc)
+        return "\n".join(rows)
+    if ARGS.only == "dashboard":
+        dashboard_rows(row, svc)
         return "\n".join(rows)
 
     for c in CONCURRENCY:
@@ -1052,6 +1432,8 @@ def record(args, facts, text, elapsed):
     path = args.record
     new = not os.path.exists(path)
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    interval_ms, delay_ms = ((DASH_INTERVAL_MS, DASH_UPSTREAM_DELAY_MS) if args.only == "dashboard"
+                             else (INTERVAL_MS, UPSTREAM_DELAY_MS))
     entry = [
         f"## {when}, {facts['cores']} cores, {facts['cpu']}",
         "",
@@ -1059,22 +1441,27 @@ def record(args, facts, text, elapsed):
         f"kernel {facts['kernel']}, host `{facts['host']}`; load average at the start {facts['load_start']}",
         f"- {facts['java']}; {facts['postgres']}; {facts['wrk']}",
         f"- service: `bin/ingestion-service`{f' with `JAVA_OPTS={args.java_opts}`' if args.java_opts else ''}, "
-        f"which ran `java {facts['jvm_options']} -jar`, `INGEST_INTERVAL={INTERVAL_MS}ms`, "
-        f"`INGEST_UPSTREAM_DELAY={UPSTREAM_DELAY_MS}ms`, other settings default"
+        f"which ran `java {facts['jvm_options']} -jar`, `INGEST_INTERVAL={interval_ms}ms`, "
+        f"`INGEST_UPSTREAM_DELAY={delay_ms}ms`, other settings default"
         + {"": f"; wrk warm-up {args.warmup} s, each load level {args.duration} s; "
                f"{args.claims} measured claims per backlog level",
            "upstream": "",
            "keys": f", `INGEST_API_KEYS={KEYS_NAME}:<32 hex characters, new each run>`; wrk (bench/keys.lua) "
                    f"warm-up {args.warmup} s at 16 connections, each row {args.duration} s at {KEYS_CONNECTIONS} "
-                   f"connections"}[args.only],
-        *([] if args.only == "keys" else [
+                   f"connections",
+           "dashboard": f"; fill with wrk (bench/dash.lua) at {DASH_CONNECTIONS} connections to "
+                        f"{args.dash_ingestions:,} waiting batches, dispatch paused; reads from Python (http.client, one "
+                        f"keep-alive connection); CPU windows of {args.dash_seconds} s, {DASH_STREAMS} streams read by "
+                        f"bench/sse_readers.py"}[args.only],
+        *([] if args.only in ("keys", "dashboard") else [
             f"- rows 6 (H2 only): `INGEST_UPSTREAM_FAILURE_RATE={FAILURE_RATE}`, `INGEST_UPSTREAM_SEED={FAILURE_SEED}`, "
             f"`INGEST_RETRY_BACKOFF={RETRY_BACKOFF_MS}ms`; the stub (bench/stub_upstream.py): a token bucket of "
             f"{STUB_ALLOWANCE} ids per period refilled continuously, {STUB_TOLERANCE:.0%} tolerance, 429 with "
             f"`Retry-After: {STUB_RETRY_AFTER}`, service with `INGEST_UPSTREAM_URL=http://127.0.0.1:<port>/items/{{id}}`, "
             f"`INGEST_MAX_INTERVAL={STUB_MAX_INTERVAL}`; slots read from the stub's log of calls"]),
         f"- `bench/run` took {elapsed / 60:.1f} min" + {"": "", "upstream": " (`BENCH_ONLY=upstream`: only rows 6)",
-                                                        "keys": " (`BENCH_ONLY=keys`: only rows 7)"}[args.only],
+                                                        "keys": " (`BENCH_ONLY=keys`: only rows 7)",
+                                                        "dashboard": " (`BENCH_ONLY=dashboard`: only rows 8)"}[args.only],
         "",
         text,
         "",
@@ -1131,7 +1518,11 @@ def main():
     p.add_argument("--levels", default="10,10000,1000000", help="backlogs of the claim benchmark")
     p.add_argument("--record", help="append the table to this Markdown file")
     p.add_argument("--only", default="", help="upstream: only the rows of issue 12 item 7 (H2); keys: only "
-                                               "those of issue 13's idempotency keys")
+                                               "those of issue 13's idempotency keys; dashboard: only those of "
+                                               "issue 14 point 6")
+    p.add_argument("--dash-ingestions", type=int, default=1_000_000,
+                   help="dashboard: single-batch ingestions waiting while the reads are timed")
+    p.add_argument("--dash-seconds", type=int, default=60, help="dashboard: seconds of each CPU window")
     p.add_argument("--started-epoch", type=float, default=time.time(), help="when bench/run started")
     args = ARGS = p.parse_args()
     args.stores = [s for s in args.stores.split(",") if s]
@@ -1143,11 +1534,13 @@ def main():
     facts["load_start"] = facts["load"]
     results = {}
     claims = []
-    if args.only not in ("", "upstream", "keys"):
-        raise SystemExit(f"unknown BENCH_ONLY={args.only}: upstream, keys, or empty for every row")
+    if args.only not in ("", "upstream", "keys", "dashboard"):
+        raise SystemExit(f"unknown BENCH_ONLY={args.only}: upstream, keys, dashboard, or empty for every row")
     try:
         if args.only == "keys":
             measure_keys(args, results)
+        elif args.only == "dashboard":
+            measure_dashboard(args, results)
         elif args.only == "upstream":
             results["h2"] = bench_upstream(args)
             results["h2"]["jvm_options"] = results["h2"]["upstream_jvm_options"]
