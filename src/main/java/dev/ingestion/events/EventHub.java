@@ -13,6 +13,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -48,6 +50,8 @@ public final class EventHub implements SmartLifecycle {
     static final Duration SUMMARY_EVERY = Duration.ofSeconds(1);
     /** A missing log number is waited for this long before it is taken for a rolled-back one. */
     static final Duration GAP_WAIT = Duration.ofSeconds(2);
+    /** Viewers being written to at once; a stuck one holds its thread until Tomcat's write timeout. */
+    static final int MOST_WRITERS = 256;
     /** Keeps proxies from closing a quiet stream, and finds viewers that are gone. */
     static final Duration HEARTBEAT = Duration.ofSeconds(15);
 
@@ -84,7 +88,11 @@ public final class EventHub implements SmartLifecycle {
         this.queue = queue;
         this.clock = clock;
         this.ticks = Executors.newSingleThreadScheduledExecutor(daemon("event-hub"));
-        this.writers = Executors.newFixedThreadPool(2, daemon("event-writer"));
+        // A write to a client whose socket buffer is full blocks until Tomcat gives up on it: each
+        // viewer's writes get a thread of their own while they last, so one stuck client holds one
+        // thread, never the others' writes. Past the bound, a viewer is dropped instead.
+        this.writers = new ThreadPoolExecutor(
+                0, MOST_WRITERS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), daemon("event-writer"));
     }
 
     @Override

@@ -3,15 +3,17 @@ package dev.ingestion.events;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 import dev.ingestion.access.Caller;
 
 /**
- * One open stream. Frames wait in a short queue of its own and are written by a shared pool, so a
- * viewer on a slow network holds up nobody else; one that falls this far behind is closed (an
- * EventSource reconnects and starts from the queue as it is then).
+ * One open stream. Frames wait in a short queue of its own and are written on a thread of their
+ * own while there are any, so a viewer on a slow network (or one that stopped reading) holds up
+ * nobody else; one that falls this far behind is closed (a client reconnects and starts from the
+ * queue as it is then).
  */
 final class Viewer {
 
@@ -59,7 +61,12 @@ final class Viewer {
             emitter.complete();
             return;
         }
-        writers.execute(this::write);
+        try {
+            writers.execute(this::write);
+        } catch (RejectedExecutionException busy) {
+            // every writer is held by a client that does not read: this one goes, not them all
+            close();
+        }
     }
 
     private void write() {

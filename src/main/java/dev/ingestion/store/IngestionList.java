@@ -95,7 +95,13 @@ public final class IngestionList {
             sql.append(" AND seq < :before");
             params.put("before", filter.beforeSeq());
         }
-        sql.append(" ORDER BY seq DESC LIMIT :limit");
+        // With an equality filter, ordering by its column first means the same order and lets H2 walk
+        // that filter's index in order, reading one page's rows; ordered by seq alone, H2 read every
+        // match and sorted them (4 to 5 s for a million waiting). PostgreSQL does well either way.
+        String leading = filter.state() != null
+                ? "state DESC, "
+                : filter.priority() != null ? "priority DESC, " : filter.owner() != null ? "owner DESC, " : "";
+        sql.append(" ORDER BY ").append(leading).append("seq DESC LIMIT :limit");
         params.put("limit", filter.limit());
         List<Entry> rows = jdbc.sql(sql.toString())
                 .params(params)

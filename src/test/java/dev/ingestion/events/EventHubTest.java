@@ -95,4 +95,63 @@ class EventHubTest {
 
         assertThat(logReads.get() + totalsReads.get()).isZero();
     }
+
+    /** An emitter whose client stopped reading: every write blocks until the test ends. */
+    static final class Stuck extends SseEmitter {
+        final java.util.concurrent.CountDownLatch release;
+
+        Stuck(java.util.concurrent.CountDownLatch release) {
+            super(0L);
+            this.release = release;
+        }
+
+        @Override
+        public void send(SseEventBuilder builder) {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** An emitter that counts what reaches its client. */
+    static final class Counting extends SseEmitter {
+        final AtomicInteger sent = new AtomicInteger();
+
+        Counting() {
+            super(0L);
+        }
+
+        @Override
+        public void send(SseEventBuilder builder) {
+            sent.incrementAndGet();
+        }
+    }
+
+    @Test
+    void clientsThatStopReadingHoldUpNobodyElse() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try {
+            for (int i = 0; i < 3; i++) {
+                hub.subscribe(new Viewer(new Stuck(release), Caller.OPEN));
+            }
+            Counting reader = new Counting();
+            hub.subscribe(new Viewer(reader, Caller.OPEN));
+
+            for (int tick = 0; tick < 5; tick++) {
+                hub.tick();
+                clock.advance(EventHub.TICK);
+            }
+
+            org.awaitility.Awaitility.await()
+                    .atMost(java.time.Duration.ofSeconds(5))
+                    .untilAsserted(() -> assertThat(reader.sent.get())
+                            .as("the queue on connect, then 5 ticks of a batch event and the queue")
+                            .isGreaterThanOrEqualTo(1 + 5 * 2));
+        } finally {
+            release.countDown();
+            hub.stop();
+        }
+    }
 }
