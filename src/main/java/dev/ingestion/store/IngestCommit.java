@@ -100,16 +100,29 @@ final class IngestCommit {
      * waits for this one and sees its key.
      */
     private void replayKnownKeys(List<NewIngestion> group, Admission[] admissions) {
+        Map<String, List<String>> keysByScope = new HashMap<>();
+        for (NewIngestion ingestion : group) {
+            IdempotencyKey key = ingestion.idempotency();
+            if (key != null) {
+                keysByScope
+                        .computeIfAbsent(key.scope(), scope -> new ArrayList<>())
+                        .add(key.key());
+            }
+        }
+        if (keysByScope.isEmpty()) {
+            return;
+        }
+        // One read per scope (a commit's requests are mostly one key's), not one per request: on
+        // PostgreSQL each read is a round trip the whole group waits for.
+        Map<IdempotencyKey, Admission.Replayed> stored = new HashMap<>();
+        keysByScope.forEach((scope, keys) -> reads.storedKeys(scope, keys)
+                .forEach((key, answer) -> stored.put(new IdempotencyKey(scope, key, "", 0), answer)));
         for (int i = 0; i < group.size(); i++) {
             IdempotencyKey key = group.get(i).idempotency();
             if (key != null) {
-                admissions[i] = storedAnswer(key);
+                admissions[i] = stored.get(new IdempotencyKey(key.scope(), key.key(), "", 0));
             }
         }
-    }
-
-    private Admission storedAnswer(IdempotencyKey key) {
-        return reads.storedKey(key.scope(), key.key()).orElse(null);
     }
 
     /** The tallies of the group's owners ({@link QueueStore#registerOwners} made them), locked in name order. */

@@ -79,6 +79,19 @@ public class QueueReads {
                 .optional();
     }
 
+    /** How the requests that stored these keys of one scope were answered, by key; keys never stored are absent. */
+    public Map<String, Admission.Replayed> storedKeys(String scope, List<String> keys) {
+        Map<String, Admission.Replayed> stored = new java.util.HashMap<>();
+        jdbc.sql("""
+                SELECT idem_key, ingestion_id, status, fingerprint FROM idempotency_key
+                WHERE scope = :scope AND idem_key IN (:keys)
+                """).param("scope", scope).param("keys", keys).query((RowCallbackHandler) rs -> stored.put(
+                rs.getString("idem_key"),
+                new Admission.Replayed(
+                        rs.getObject("ingestion_id", UUID.class), rs.getInt("status"), rs.getString("fingerprint"))));
+        return stored;
+    }
+
     /** The batches of an ingestion that have started, in batch order. */
     public List<BatchRow> startedBatches(UUID ingestionId) {
         return jdbc.sql("""
