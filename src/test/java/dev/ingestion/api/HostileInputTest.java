@@ -30,7 +30,8 @@ import dev.ingestion.api.RawHttp.Answer;
  * arrives, the service answers below 500, in its JSON error shape, names no software, stores
  * nothing it refused, logs no error, and is healthy afterwards.
  *
- * <p>Each run draws a new seed and prints it (HostileRun); {@code -Dhostile.seed=N} repeats a
+ * <p>Each run prints its seed (HostileRun): a fixed one in the build, {@code -Dhostile.seed=random}
+ * draws a new one; {@code -Dhostile.seed=N} repeats a
  * run, {@code -Dhostile.case=N} runs the one case a failure names, and {@code -Dhostile.tries=N}
  * runs longer than the default.
  */

@@ -28,14 +28,20 @@ final class HostileRun {
         this.cases = cases;
     }
 
-    /** {@code -Dhostile.tries} requests (else {@code defaultTries}) from {@code -Dhostile.seed} or a new seed. */
+    /** The build's seed: it found Tomcat's own answer to {@code OPTIONS *}, and passes since. */
+    static final long DEFAULT_SEED = 7751407472985291201L;
+
+    /** {@code -Dhostile.tries} requests (else {@code defaultTries}) from {@code -Dhostile.seed} (or a drawn one). */
     static HostileRun fromProperties(String name, int defaultTries) {
         String single = System.getProperty("hostile.case");
         if (single != null) {
             System.out.println(name + ": the one case " + single);
             return new HostileRun(null, List.of(Long.parseLong(single)));
         }
-        long seed = Long.getLong("hostile.seed", new SecureRandom().nextLong());
+        // A fixed seed by default, so that the build passes or fails on the code, not on the draw;
+        // -Dhostile.seed=random draws a new one (printed, so a finding can be repeated).
+        String configured = System.getProperty("hostile.seed", Long.toString(DEFAULT_SEED));
+        long seed = configured.equals("random") ? new SecureRandom().nextLong() : Long.parseLong(configured);
         int tries = Integer.getInteger("hostile.tries", defaultTries);
         SplittableRandom seeds = new SplittableRandom(seed);
         List<Long> cases = new ArrayList<>();
