@@ -3,7 +3,6 @@ package dev.ingestion;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -170,24 +169,10 @@ public class IngestionApplication {
     @Bean
     @DependsOnDatabaseInitialization
     EventHub eventHub(DataSource dataSource, QueueTotals totals, RateLimit rate, Clock clock) {
-        EventLog log = new EventLog(dataSource);
-        EventHub.Log events = new EventHub.Log() {
-            @Override
-            public List<EventLog.Event> after(long logSeq, int limit) {
-                return log.after(logSeq, limit);
-            }
-
-            @Override
-            public long head() {
-                return log.head();
-            }
-
-            @Override
-            public List<EventLog.Event> ofIngestion(UUID ingestionId, int seq) {
-                return log.ofIngestion(ingestionId, seq);
-            }
-        };
-        return new EventHub(events, () -> QueueView.of(totals.read(rate, clock.instant()), rate), clock);
+        return new EventHub(
+                EventHub.Log.of(new EventLog(dataSource)),
+                () -> QueueView.of(totals.read(rate, clock.instant()), rate),
+                clock);
     }
 
     @Bean

@@ -65,6 +65,26 @@ public final class EventHub implements SmartLifecycle {
 
         /** One ingestion's events after its {@code seq}-th: {@link EventLog#ofIngestion}. */
         List<EventLog.Event> ofIngestion(UUID ingestionId, int seq);
+
+        /** The store's event log; tests give the hub one of their own. */
+        static Log of(EventLog log) {
+            return new Log() {
+                @Override
+                public List<EventLog.Event> after(long logSeq, int limit) {
+                    return log.after(logSeq, limit);
+                }
+
+                @Override
+                public long head() {
+                    return log.head();
+                }
+
+                @Override
+                public List<EventLog.Event> ofIngestion(UUID ingestionId, int seq) {
+                    return log.ofIngestion(ingestionId, seq);
+                }
+            };
+        }
     }
 
     /** A stream of one ingestion reads the store at least this often, whatever the tail saw. */
