@@ -357,11 +357,15 @@ class DashboardTest {
     }
 
     String text(String css) {
-        return driver.findElement(By.cssSelector(css)).getText();
+        return until(d -> d.findElement(By.cssSelector(css)).getText());
     }
 
+    /** Found afresh and clicked, again if the page re-rendered it in between (live updates do). */
     void click(String css) {
-        driver.findElement(By.cssSelector(css)).click();
+        until(d -> {
+            d.findElement(By.cssSelector(css)).click();
+            return true;
+        });
     }
 
     void enterKey(String key) {
@@ -373,7 +377,10 @@ class DashboardTest {
     }
 
     void filter(String name, String value) {
-        new Select(driver.findElement(By.cssSelector("#filters select[name=" + name + "]"))).selectByValue(value);
+        until(d -> {
+            new Select(d.findElement(By.cssSelector("#filters select[name=" + name + "]"))).selectByValue(value);
+            return true;
+        });
     }
 
     static String rowSelector(String id) {
