@@ -91,6 +91,13 @@ export function startLive(handlers) {
         }
         handlers.state('streaming');
         backoff = 1000;
+        // the stream carries what happens from now on: the recent past comes from one round of
+        // the status reads polling uses (the timeline and the chart drop what they already have)
+        harvester.round().catch((error) => {
+          if (!(error instanceof ApiError)) {
+            console.warn('backfill failed', error);
+          }
+        });
         await readEventStream(response.body, dispatch, abort.signal);
       } catch (error) {
         if (error instanceof ApiError && error.status === 404) {
