@@ -74,12 +74,13 @@ public final class QueueTotals {
             started[0] = rs.getLong("running");
             started[1] = rs.getLong("live");
         });
+        RateLimiterRow.Row row = limiter.row(rate);
         return new Summary(
                 waiting,
                 started[1],
                 started[0] - started[1],
-                limiter.paused(),
-                limiter.state(rate),
+                row.paused(),
+                row.state(),
                 recent("SELECT started_at AS moment FROM batch_start WHERE started_at >= :hour", now, null),
                 recent(
                         "SELECT fetched_at AS moment FROM record WHERE state = :failed AND fetched_at >= :hour",

@@ -16,7 +16,10 @@ import dev.ingestion.queue.RateLimit;
  */
 final class RateLimiterRow {
 
-    private static final String COLUMNS = "last_start, interval_ms, not_before, clean_slots, failing_slots";
+    private static final String COLUMNS = "last_start, interval_ms, not_before, clean_slots, failing_slots, paused";
+
+    /** The row as read: the rate's state, and whether an operator paused dispatch. */
+    record Row(RateLimit.State state, boolean paused) {}
 
     private final JdbcClient jdbc;
 
@@ -30,8 +33,13 @@ final class RateLimiterRow {
      * that instances starting together on an empty store take turns.
      */
     RateLimit.State lock(RateLimit rate) {
+        return lockRow(rate).state();
+    }
+
+    /** {@link #lock(RateLimit)}, with the paused flag read in the same statement: for claims. */
+    Row lockRow(RateLimit rate) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM rate_limiter WHERE id = 1 FOR UPDATE")
-                .query((rs, n) -> state(rs, rate))
+                .query((rs, n) -> new Row(state(rs, rate), rs.getBoolean("paused")))
                 .single();
     }
 
@@ -44,15 +52,13 @@ final class RateLimiterRow {
 
     /** The state without a lock: for estimates. */
     RateLimit.State state(RateLimit rate) {
-        return jdbc.sql("SELECT " + COLUMNS + " FROM rate_limiter WHERE id = 1")
-                .query((rs, n) -> state(rs, rate))
-                .single();
+        return row(rate).state();
     }
 
-    /** Whether an operator paused dispatch; read by a claim inside the transaction that holds the lock. */
-    boolean paused() {
-        return jdbc.sql("SELECT paused FROM rate_limiter WHERE id = 1")
-                .query(Boolean.class)
+    /** The row without a lock: for the queue's totals. */
+    Row row(RateLimit rate) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM rate_limiter WHERE id = 1")
+                .query((rs, n) -> new Row(state(rs, rate), rs.getBoolean("paused")))
                 .single();
     }
 

@@ -43,10 +43,11 @@ final class SlotClaim {
 
     /** Runs inside the caller's transaction, which the limiter's lock then spans. */
     Claim claim(Supplier<Instant> clock, RateLimit rate, String owner, Duration lease) {
-        RateLimit.State limit = limiter.lock(rate);
-        if (limiter.paused()) {
+        RateLimiterRow.Row row = limiter.lockRow(rate);
+        if (row.paused()) {
             return new Claim.Paused();
         }
+        RateLimit.State limit = row.state();
         Instant now = clock.get();
         if (!rate.isOpen(limit, now)) {
             return new Claim.NotBefore(rate.slotAfter(limit), now);
