@@ -41,7 +41,7 @@ public final class Ingestions {
     private final Arrivals arrivals;
     private final int acceptStatus;
     private final TimeBasedEpochRandomGenerator ids = new TimeBasedEpochRandomGenerator(null);
-    private final Set<IdempotencyKey> inFlight = ConcurrentHashMap.newKeySet();
+    private final Set<IdempotencyKey.Name> inFlight = ConcurrentHashMap.newKeySet();
 
     /**
      * @param clock this instance's clock: an ingestion's {@code created_at} and the time in its id
@@ -76,7 +76,7 @@ public final class Ingestions {
      * @param key its idempotency key, its status still unset; null when it sent none
      */
     public Submitted submit(int[] requested, Priority priority, String owner, IdempotencyKey key) {
-        IdempotencyKey held = key == null ? null : new IdempotencyKey(key.scope(), key.key(), "", 0);
+        IdempotencyKey.Name held = key == null ? null : key.name();
         if (held != null && !inFlight.add(held)) {
             // Another request with the key is on its way through here: a retry of one stored long
             // ago (replayed by both) or the first (this one must wait for its answer: 409).

@@ -114,13 +114,13 @@ final class IngestCommit {
         }
         // One read per scope (a commit's requests are mostly one key's), not one per request: on
         // PostgreSQL each read is a round trip the whole group waits for.
-        Map<IdempotencyKey, Admission.Replayed> stored = new HashMap<>();
+        Map<IdempotencyKey.Name, Admission.Replayed> stored = new HashMap<>();
         keysByScope.forEach((scope, keys) -> reads.storedKeys(scope, keys)
-                .forEach((key, answer) -> stored.put(new IdempotencyKey(scope, key, "", 0), answer)));
+                .forEach((key, answer) -> stored.put(new IdempotencyKey.Name(scope, key), answer)));
         for (int i = 0; i < group.size(); i++) {
             IdempotencyKey key = group.get(i).idempotency();
             if (key != null) {
-                admissions[i] = stored.get(new IdempotencyKey(key.scope(), key.key(), "", 0));
+                admissions[i] = stored.get(key.name());
             }
         }
     }

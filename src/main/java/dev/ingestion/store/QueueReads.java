@@ -69,14 +69,7 @@ public class QueueReads {
 
     /** How the request that stored an idempotency key was answered, if one did. */
     public Optional<Admission.Replayed> storedKey(String scope, String key) {
-        return jdbc.sql("""
-                SELECT ingestion_id, status, fingerprint FROM idempotency_key WHERE scope = :scope AND idem_key = :key
-                """)
-                .param("scope", scope)
-                .param("key", key)
-                .query((rs, n) -> new Admission.Replayed(
-                        rs.getObject("ingestion_id", UUID.class), rs.getInt("status"), rs.getString("fingerprint")))
-                .optional();
+        return Optional.ofNullable(storedKeys(scope, List.of(key)).get(key));
     }
 
     /** How the requests that stored these keys of one scope were answered, by key; keys never stored are absent. */
