@@ -239,8 +239,7 @@ public class IngestionApplication {
             ExecutorService batchWriters,
             DeploymentGuard guard,
             MeterRegistry registry) {
-        String owner = ManagementFactory.getRuntimeMXBean().getName() + "/"
-                + UUID.randomUUID().toString().substring(0, 8);
+        String owner = instanceName();
         log.info(
                 "dispatcher {}: interval {}, batch size {}, upstream delay {}, store {}",
                 owner,
@@ -356,6 +355,12 @@ public class IngestionApplication {
     RetentionPurge retentionPurge(DataSource dataSource, Clock clock, IngestSettings settings, MeterRegistry registry) {
         return new RetentionPurge(
                 new Retention(dataSource), clock, settings.retention(), settings.idempotencyTtl(), registry);
+    }
+
+    /** This process's name on the leases it takes: pid@host and a random part, new at each start. */
+    static String instanceName() {
+        return ManagementFactory.getRuntimeMXBean().getName() + "/"
+                + UUID.randomUUID().toString().substring(0, 8);
     }
 
     private static ThreadFactory daemonThreads(String name) {

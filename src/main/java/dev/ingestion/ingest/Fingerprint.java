@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Set;
 
 /**
  * The fingerprint an idempotency key is stored with: SHA-256 over every component of the parsed
@@ -50,6 +51,11 @@ final class Fingerprint {
         } else if (value instanceof Enum<?> constant) {
             digest.update((byte) 2);
             text(digest, constant.name());
+        } else if (value instanceof Set<?> set && set.stream().allMatch(Enum.class::isInstance)) {
+            // in name order: two sets of the same constants are the same request
+            digest.update((byte) 4);
+            digest.update(ByteBuffer.allocate(4).putInt(set.size()).flip());
+            set.stream().map(constant -> ((Enum<?>) constant).name()).sorted().forEach(name -> text(digest, name));
         } else if (value instanceof String || value instanceof Number || value instanceof Boolean) {
             digest.update((byte) 3);
             text(digest, value.getClass().getSimpleName() + ":" + value);

@@ -14,8 +14,11 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
 import dev.ingestion.access.Caller;
+import dev.ingestion.store.Callback;
 import dev.ingestion.store.IdempotencyKey;
 import dev.ingestion.web.ApiException;
+import dev.ingestion.webhooks.CallbackRefused;
+import dev.ingestion.webhooks.Callbacks;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.enums.ParameterIn;
@@ -36,10 +39,12 @@ class IngestController {
     private final IngestRequestParser parser;
     private final Quota quota;
     private final BodyReader bodies;
+    private final Callbacks callbacks;
 
-    IngestController(Ingestions ingestions, IngestLimits limits, Quota quota) {
+    IngestController(Ingestions ingestions, IngestLimits limits, Quota quota, Callbacks callbacks) {
         this.ingestions = ingestions;
         this.quota = quota;
+        this.callbacks = callbacks;
         this.parser = new IngestRequestParser(limits.maxIds());
         this.bodies = new BodyReader(limits.maxBodyBytes(), limits.bodyTimeout());
     }
@@ -99,6 +104,7 @@ class IngestController {
         Caller caller = Caller.of(request);
         String idempotencyKey = IdempotencyKeys.read(request.getHeaders(IDEMPOTENCY_KEY));
         IngestRequestParser.IngestRequest valid = parser.parse(readBody(request));
+        Callback callback = callback(valid);
         if (quota.neverFits(valid.ids().length)) {
             throw new ApiException(
                     HttpStatus.CONTENT_TOO_LARGE,
@@ -108,7 +114,7 @@ class IngestController {
         IdempotencyKey key = idempotencyKey == null
                 ? null
                 : new IdempotencyKey(caller.scope(), idempotencyKey, Fingerprint.of(valid), 0);
-        Ingestions.Submitted submitted = ingestions.submit(valid.ids(), valid.priority(), caller.name(), key);
+        Ingestions.Submitted submitted = ingestions.submit(valid.ids(), valid.priority(), caller.name(), key, callback);
         if (submitted instanceof Ingestions.Submitted.Accepted accepted) {
             writeAccepted(response, accepted);
         } else if (submitted instanceof Ingestions.Submitted.OverQuota over) {
@@ -132,6 +138,17 @@ class IngestController {
                     HttpStatus.UNPROCESSABLE_CONTENT,
                     "Idempotency key reused",
                     Map.of(IDEMPOTENCY_KEY, "was first sent with another request body"));
+        }
+    }
+
+    private Callback callback(IngestRequestParser.IngestRequest valid) {
+        if (valid.callbackUrl() == null) {
+            return null;
+        }
+        try {
+            return callbacks.accept(valid.callbackUrl(), valid.callbackEvents());
+        } catch (CallbackRefused refused) {
+            throw ApiException.invalid(Map.of("callback_url", refused.getMessage()));
         }
     }
 

@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -11,7 +12,9 @@ import java.util.Set;
 
 import org.springframework.http.HttpStatus;
 
+import dev.ingestion.queue.EventKind;
 import dev.ingestion.queue.Priority;
+import dev.ingestion.store.Callback;
 import dev.ingestion.web.ApiException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
@@ -32,6 +35,11 @@ final class IngestRequestParser {
     private static final String IDS_SHAPE = "must be a non-empty list of integers between 1 and " + MAX_ID;
     private static final String PRIORITY_SHAPE = "must be one of HIGH, MEDIUM, LOW";
     private static final String REPEATED = "is given more than once; a field may appear once";
+    private static final Set<String> KNOWN = Set.of("ids", "priority", "callback_url", "callback_events");
+    static final int MAX_CALLBACK_URL = 2048;
+    private static final Set<EventKind> DEFAULT_CALLBACK_EVENTS = Set.of(EventKind.INGESTION_COMPLETED);
+    private static final String CALLBACK_EVENTS_SHAPE =
+            "must be a non-empty list of \"ingestion.completed\" and" + " \"batch.completed\"";
     private static final String BEYOND_LIMITS;
 
     static {
@@ -47,7 +55,11 @@ final class IngestRequestParser {
         this.maxIds = maxIds;
     }
 
-    record IngestRequest(int[] ids, Priority priority) {}
+    /**
+     * @param callbackUrl where webhooks go, as given (webhooks/CallbackAddresses checks it); null for none
+     * @param callbackEvents the events sent there; null without a callback_url
+     */
+    record IngestRequest(int[] ids, Priority priority, String callbackUrl, Set<EventKind> callbackEvents) {}
 
     IngestRequest parse(byte[] body) {
         int notUtf8 = firstNonJsonByte(body);
@@ -59,6 +71,8 @@ final class IngestRequestParser {
         Map<String, String> problems = new LinkedHashMap<>();
         int[] ids = null;
         Priority priority = null;
+        String callbackUrl = null;
+        Set<EventKind> callbackEvents = null;
         try (JsonParser parser = JsonMapper.shared().createParser(body)) {
             JsonToken first = parser.nextToken();
             if (first == null) {
@@ -67,51 +81,42 @@ final class IngestRequestParser {
             if (first != JsonToken.START_OBJECT) {
                 throw ApiException.invalid(Map.of("body", "must be a JSON object"));
             }
-            boolean sawIds = false;
-            boolean sawPriority = false;
-            Set<String> others = null;
+            Set<String> seen = new HashSet<>();
             while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
                 String name = parser.currentName();
                 JsonToken value = parser.nextToken();
+                boolean known = KNOWN.contains(name);
+                if (!seen.add(name)) {
+                    // Refused, not "the last one wins": a proxy that reads the last of two keys and
+                    // a service that reads the first would each see a different request.
+                    if (known) {
+                        problems.put(name, REPEATED);
+                    } else {
+                        problems.putIfAbsent(
+                                "body", "repeats the field \"" + abbreviate(name) + "\"; a field may appear once");
+                    }
+                    parser.skipChildren();
+                    continue;
+                }
                 switch (name) {
-                    case "ids" -> {
-                        if (sawIds) {
-                            problems.put("ids", REPEATED);
-                            parser.skipChildren();
-                        } else {
-                            sawIds = true;
-                            ids = readIds(parser, value, problems);
-                        }
-                    }
-                    case "priority" -> {
-                        if (sawPriority) {
-                            problems.put("priority", REPEATED);
-                            parser.skipChildren();
-                        } else {
-                            sawPriority = true;
-                            priority = readPriority(parser, value, problems);
-                        }
-                    }
-                    default -> {
-                        // Ignored, but not twice: a proxy that reads the last of two keys and a
-                        // service that reads the first would each see a different request.
-                        others = others == null ? new HashSet<>() : others;
-                        if (!others.add(name)) {
-                            problems.putIfAbsent(
-                                    "body", "repeats the field \"" + abbreviate(name) + "\"; a field may appear once");
-                        }
-                        parser.skipChildren();
-                    }
+                    case "ids" -> ids = readIds(parser, value, problems);
+                    case "priority" -> priority = readPriority(parser, value, problems);
+                    case "callback_url" -> callbackUrl = readCallbackUrl(parser, value, problems);
+                    case "callback_events" -> callbackEvents = readCallbackEvents(parser, value, problems);
+                    default -> parser.skipChildren();
                 }
             }
             if (parser.nextToken() != null) {
                 throw ApiException.invalid(Map.of("body", "malformed JSON: content after the object"));
             }
-            if (!sawIds) {
+            if (!seen.contains("ids")) {
                 problems.put("ids", "is required; " + IDS_SHAPE);
             }
-            if (!sawPriority) {
+            if (!seen.contains("priority")) {
                 problems.put("priority", "is required; " + PRIORITY_SHAPE);
+            }
+            if (callbackEvents != null && !seen.contains("callback_url")) {
+                problems.put("callback_events", "needs a callback_url to send them to");
             }
         } catch (StreamConstraintsException e) {
             throw ApiException.invalid(Map.of("body", BEYOND_LIMITS));
@@ -121,7 +126,10 @@ final class IngestRequestParser {
         if (!problems.isEmpty()) {
             throw ApiException.invalid(problems);
         }
-        return new IngestRequest(ids, priority);
+        if (callbackUrl != null && callbackEvents == null) {
+            callbackEvents = DEFAULT_CALLBACK_EVENTS;
+        }
+        return new IngestRequest(ids, priority, callbackUrl, callbackEvents);
     }
 
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -262,6 +270,59 @@ final class IngestRequestParser {
         }
         problems.put("priority", PRIORITY_SHAPE + ", got " + describe(parser, value));
         parser.skipChildren();
+        return null;
+    }
+
+    private static String readCallbackUrl(JsonParser parser, JsonToken value, Map<String, String> problems) {
+        if (value != JsonToken.VALUE_STRING) {
+            problems.put("callback_url", "must be an http or https URL, got " + describe(parser, value));
+            parser.skipChildren();
+            return null;
+        }
+        String url = parser.getString();
+        if (url.length() > MAX_CALLBACK_URL) {
+            problems.put("callback_url", "must be at most " + MAX_CALLBACK_URL + " characters long");
+            return null;
+        }
+        return url;
+    }
+
+    private static Set<EventKind> readCallbackEvents(JsonParser parser, JsonToken value, Map<String, String> problems) {
+        if (value != JsonToken.START_ARRAY) {
+            problems.put("callback_events", CALLBACK_EVENTS_SHAPE + ", got " + describe(parser, value));
+            parser.skipChildren();
+            return null;
+        }
+        Set<EventKind> events = EnumSet.noneOf(EventKind.class);
+        String problem = null;
+        for (JsonToken token = parser.nextToken(); token != JsonToken.END_ARRAY; token = parser.nextToken()) {
+            EventKind kind = token == JsonToken.VALUE_STRING ? sendable(parser.getString()) : null;
+            if (kind == null && problem == null) {
+                problem = CALLBACK_EVENTS_SHAPE + ", got "
+                        + (token == JsonToken.VALUE_STRING
+                                ? "\"" + abbreviate(parser.getString()) + "\""
+                                : describe(parser, token));
+            } else if (kind != null) {
+                events.add(kind);
+            }
+            parser.skipChildren();
+        }
+        if (problem == null && events.isEmpty()) {
+            problem = CALLBACK_EVENTS_SHAPE;
+        }
+        if (problem != null) {
+            problems.put("callback_events", problem);
+            return null;
+        }
+        return events;
+    }
+
+    private static EventKind sendable(String label) {
+        for (EventKind kind : Callback.SENDABLE) {
+            if (kind.label().equals(label)) {
+                return kind;
+            }
+        }
         return null;
     }
 

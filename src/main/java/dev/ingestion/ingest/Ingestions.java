@@ -11,6 +11,7 @@ import com.fasterxml.uuid.impl.TimeBasedEpochRandomGenerator;
 import dev.ingestion.queue.Arrivals;
 import dev.ingestion.queue.Priority;
 import dev.ingestion.store.Admission;
+import dev.ingestion.store.Callback;
 import dev.ingestion.store.IdempotencyKey;
 import dev.ingestion.store.NewIngestion;
 import dev.ingestion.store.QueueReads;
@@ -63,7 +64,7 @@ public final class Ingestions {
     }
 
     public UUID submit(int[] requested, Priority priority) {
-        return ((Submitted.Accepted) submit(requested, priority, null, null)).ingestionId();
+        return ((Submitted.Accepted) submit(requested, priority, null, null, null)).ingestionId();
     }
 
     /**
@@ -74,8 +75,9 @@ public final class Ingestions {
      *
      * @param owner the name of the API key that sent it; null when keys are off
      * @param key its idempotency key, its status still unset; null when it sent none
+     * @param callback where its webhooks go; null for none
      */
-    public Submitted submit(int[] requested, Priority priority, String owner, IdempotencyKey key) {
+    public Submitted submit(int[] requested, Priority priority, String owner, IdempotencyKey key, Callback callback) {
         IdempotencyKey.Name held = key == null ? null : key.name();
         if (held != null && !inFlight.add(held)) {
             // Another request with the key is on its way through here: a retry of one stored long
@@ -90,7 +92,7 @@ public final class Ingestions {
             IdempotencyKey stored =
                     key == null ? null : new IdempotencyKey(key.scope(), key.key(), key.fingerprint(), acceptStatus);
             Admission admission =
-                    commits.write(new NewIngestion(id, priority, batchSize, requested, now, owner, stored));
+                    commits.write(new NewIngestion(id, priority, batchSize, requested, now, owner, stored, callback));
             if (admission instanceof Admission.Replayed replayed) {
                 return answer(replayed, key);
             }

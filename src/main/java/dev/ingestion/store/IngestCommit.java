@@ -173,6 +173,7 @@ final class IngestCommit {
         for (NewIngestion ingestion : ingestions) {
             int[] ids = ingestion.ids();
             int chunkSize = IdChunks.chunkSize(ingestion.batchSize());
+            Callback callback = ingestion.callback();
             long before = enqueued.get(ingestion.priority());
             enqueued.put(ingestion.priority(), before + ingestion.batchCount());
             rows.add(new MapSqlParameterSource()
@@ -185,14 +186,18 @@ final class IngestCommit {
                     .addValue("createdAt", Sql.ts(ingestion.createdAt()))
                     .addValue("ids", IdChunks.inline(ids, chunkSize), Types.VARBINARY)
                     .addValue("enqueuedBefore", before)
-                    .addValue("owner", ingestion.owner()));
+                    .addValue("owner", ingestion.owner())
+                    .addValue(
+                            "callbackUrl",
+                            callback == null ? null : callback.url().toString())
+                    .addValue("callbackEvents", callback == null ? null : callback.eventsColumn()));
             IdChunks.addChunkRows(ingestion.id(), ids, chunkSize, chunkRows);
         }
         batchJdbc.batchUpdate("""
                 INSERT INTO ingestion (id, priority, batch_size, chunk_size, id_count, batch_count, waiting, created_at,
-                                       ids, enqueued_before, owner)
+                                       ids, enqueued_before, owner, callback_url, callback_events)
                 VALUES (:id, :priority, :batchSize, :chunkSize, :idCount, :batchCount, TRUE, :createdAt,
-                        :ids, :enqueuedBefore, :owner)
+                        :ids, :enqueuedBefore, :owner, :callbackUrl, :callbackEvents)
                 """, rows.toArray(MapSqlParameterSource[]::new));
         Map<Priority, Long> ids = new TreeMap<>();
         ingestions.forEach(ingestion -> ids.merge(ingestion.priority(), (long) ingestion.ids().length, Long::sum));

@@ -11,6 +11,7 @@ import dev.ingestion.queue.Priority;
  * @param enqueuedBefore the batches of the same priority queued before this ingestion's
  * @param ids where the ids are kept, for {@link QueueReads} to read them
  * @param owner the name of the API key that created it; null if keys were off
+ * @param callback where its webhooks go; null for none
  */
 public record IngestionRow(
         UUID id,
@@ -24,7 +25,8 @@ public record IngestionRow(
         Instant createdAt,
         long enqueuedBefore,
         StoredIds ids,
-        String owner) {
+        String owner,
+        Callback callback) {
 
     public int batchStart(int index) {
         return index * batchSize;

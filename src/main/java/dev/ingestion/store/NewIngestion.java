@@ -10,6 +10,7 @@ import dev.ingestion.queue.Priority;
  *
  * @param owner the name of the API key that sent it; null when keys are off
  * @param idempotency the request's idempotency key; null when it sent none
+ * @param callback where its webhooks go; null for none
  */
 public record NewIngestion(
         UUID id,
@@ -18,10 +19,22 @@ public record NewIngestion(
         int[] ids,
         Instant createdAt,
         String owner,
-        IdempotencyKey idempotency) {
+        IdempotencyKey idempotency,
+        Callback callback) {
 
     public NewIngestion(UUID id, Priority priority, int batchSize, int[] ids, Instant createdAt) {
         this(id, priority, batchSize, ids, createdAt, null, null);
+    }
+
+    public NewIngestion(
+            UUID id,
+            Priority priority,
+            int batchSize,
+            int[] ids,
+            Instant createdAt,
+            String owner,
+            IdempotencyKey idempotency) {
+        this(id, priority, batchSize, ids, createdAt, owner, idempotency, null);
     }
 
     /** Where its ids count against a quota: its owner's name, or the open scope. */

@@ -47,7 +47,7 @@ public class QueueReads {
     public Optional<IngestionRow> findIngestion(UUID id) {
         return jdbc.sql("""
                 SELECT id, seq, priority, batch_size, chunk_size, id_count, batch_count, next_batch,
-                       completed_batches, created_at, enqueued_before, ids, owner
+                       completed_batches, created_at, enqueued_before, ids, owner, callback_url, callback_events
                 FROM ingestion WHERE id = :id AND purging = FALSE
                 """)
                 .param("id", id)
@@ -63,7 +63,8 @@ public class QueueReads {
                         Sql.instant(rs, "created_at"),
                         rs.getLong("enqueued_before"),
                         new StoredIds(rs.getInt("chunk_size"), rs.getBytes("ids")),
-                        rs.getString("owner")))
+                        rs.getString("owner"),
+                        Callback.of(rs.getString("callback_url"), rs.getString("callback_events"))))
                 .optional();
     }
 

@@ -204,16 +204,26 @@ public class QueueStore {
                         .query(Integer.class)
                         .single();
                 events.appendCompletion(ingestionId, index, to - from, failed, now);
+                notify(ingestion, EventKind.BATCH_COMPLETED, now);
                 boolean last = jdbc.sql("SELECT completed_batches = batch_count FROM ingestion WHERE id = :ingestion")
                         .param("ingestion", ingestionId)
                         .query(Boolean.class)
                         .single();
                 if (last) {
                     events.append(ingestionId, EventKind.INGESTION_COMPLETED, null, null, now);
+                    notify(ingestion, EventKind.INGESTION_COMPLETED, now);
                 }
             }
             return updated == 1;
         }));
+    }
+
+    /** The webhook of the event just appended, if the ingestion asked for one of its kind. */
+    private void notify(IngestionRow ingestion, EventKind kind, Instant now) {
+        Callback callback = ingestion.callback();
+        if (callback != null && callback.sends(kind)) {
+            WebhookOutbox.enqueue(jdbc, ingestion.id(), kind, callback.url(), now);
+        }
     }
 
     /** Extends the lease of a batch this owner is running; a lease another owner took is left alone. */

@@ -24,6 +24,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class Retention {
 
     /**
+     * An ingestion with a webhook still to deliver waits for it: its delivery reads the ingestion.
      * Without a lower bound H2 walks the index from its first entry, through the null completion
      * times of every waiting ingestion (100 ms a query behind a million of them) before the first
      * completed one.
@@ -31,10 +32,13 @@ public class Retention {
     private static final String COMPLETED_BEFORE = """
             completed_at > TIMESTAMP WITH TIME ZONE '1970-01-01 00:00:00+00' AND completed_at < :cutoff
               AND completed_batches = batch_count
+              AND NOT EXISTS (SELECT 1 FROM webhook_delivery d WHERE d.ingestion_id = ingestion.id AND d.next_attempt_at IS NOT NULL)
             """;
 
     /** The rows of an ingestion apart from its own, by the key that slices them, children first. */
     private static final List<Child> CHILDREN = List.of(
+            new Child("webhook_attempt", "seq"),
+            new Child("webhook_delivery", "seq"),
             new Child("ingestion_event", "seq"),
             new Child("record", "position"),
             new Child("batch_start", "idx"),

@@ -20,7 +20,7 @@ import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /** What an HTTP answer means: its status as an outcome, its body as records. */
-final class Answers {
+public final class Answers {
 
     /** Decimals are kept as written ({@code 1.10} stays {@code 1.10}), not rounded through a double. */
     private static final JsonMapper JSON = JsonMapper.builder()
@@ -51,7 +51,7 @@ final class Answers {
      * clock's now; a date already past is no wait. Anything else is ignored (null), since a header
      * we cannot read should not stall a retry.
      */
-    static Duration retryAfter(String text, Clock clock) {
+    public static Duration retryAfter(String text, Clock clock) {
         String value = text.strip();
         if (SECONDS.matcher(value).matches()) {
             return Duration.ofSeconds(Long.parseLong(value));

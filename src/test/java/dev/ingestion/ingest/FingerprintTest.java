@@ -6,19 +6,27 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.RecordComponent;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
+import dev.ingestion.queue.EventKind;
 import dev.ingestion.queue.Priority;
 
 class FingerprintTest {
 
-    static final IngestRequestParser.IngestRequest REQUEST =
-            new IngestRequestParser.IngestRequest(new int[] {1, 2, 3}, Priority.HIGH);
+    static final IngestRequestParser.IngestRequest REQUEST = request(new int[] {1, 2, 3}, Priority.HIGH);
+
+    private static IngestRequestParser.IngestRequest request(int[] ids, Priority priority) {
+        return new IngestRequestParser.IngestRequest(
+                ids, priority, "https://example.com/hooks", Set.of(EventKind.INGESTION_COMPLETED));
+    }
 
     @Test
     void equalRequestsHaveEqualFingerprints() {
-        assertThat(Fingerprint.of(new IngestRequestParser.IngestRequest(new int[] {1, 2, 3}, Priority.HIGH)))
+        assertThat(Fingerprint.of(request(new int[] {1, 2, 3}, Priority.HIGH)))
                 .isEqualTo(Fingerprint.of(REQUEST))
                 .hasSize(64);
     }
@@ -49,8 +57,23 @@ class FingerprintTest {
 
     @Test
     void theOrderOfTheIdsCounts() {
-        assertThat(Fingerprint.of(new IngestRequestParser.IngestRequest(new int[] {3, 2, 1}, Priority.HIGH)))
-                .isNotEqualTo(Fingerprint.of(REQUEST));
+        assertThat(Fingerprint.of(request(new int[] {3, 2, 1}, Priority.HIGH))).isNotEqualTo(Fingerprint.of(REQUEST));
+    }
+
+    @Test
+    void theSameCallbackEventsInAnotherOrderAreTheSameRequest() {
+        IngestRequestParser.IngestRequest oneWay = new IngestRequestParser.IngestRequest(
+                new int[] {1},
+                Priority.LOW,
+                "https://example.com/hooks",
+                new LinkedHashSet<>(List.of(EventKind.INGESTION_COMPLETED, EventKind.BATCH_COMPLETED)));
+        IngestRequestParser.IngestRequest otherWay = new IngestRequestParser.IngestRequest(
+                new int[] {1},
+                Priority.LOW,
+                "https://example.com/hooks",
+                new LinkedHashSet<>(List.of(EventKind.BATCH_COMPLETED, EventKind.INGESTION_COMPLETED)));
+
+        assertThat(Fingerprint.of(oneWay)).isEqualTo(Fingerprint.of(otherWay));
     }
 
     @Test
@@ -73,6 +96,11 @@ class FingerprintTest {
         }
         if (value instanceof String text) {
             return text + "x";
+        }
+        if (value instanceof Set<?> events) {
+            return events.contains(EventKind.BATCH_COMPLETED)
+                    ? Set.of(EventKind.INGESTION_COMPLETED)
+                    : Set.of(EventKind.INGESTION_COMPLETED, EventKind.BATCH_COMPLETED);
         }
         throw new AssertionError("a new kind of request component: teach this test and Fingerprint about "
                 + value.getClass().getName());

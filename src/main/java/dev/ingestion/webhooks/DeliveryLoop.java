@@ -1,0 +1,152 @@
+package dev.ingestion.webhooks;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+
+import dev.ingestion.store.WebhookOutbox.Due;
+
+/**
+ * Runs the deliverer: one thread claims what is due, as many as there are free senders, and the
+ * senders make the attempts side by side, so a receiver that takes its whole timeout holds one
+ * sender, not everyone's webhooks. Other instances' deliveries are found by polling the outbox
+ * (an index range, a few times a second). On shutdown it stops claiming and waits for the
+ * attempts under way, up to the drain timeout; one cut short keeps its lease, which runs out, and
+ * is made again.
+ */
+public final class DeliveryLoop implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(DeliveryLoop.class);
+
+    private final Deliverer deliverer;
+    private final int senders;
+    private final Duration poll;
+    private final Duration drainTimeout;
+    private final int phase;
+    private final Semaphore free;
+    private volatile boolean running;
+    private Thread claimer;
+    private ExecutorService pool;
+
+    /**
+     * @param phase the web server's graceful shutdown phase: the drain runs beside it
+     */
+    DeliveryLoop(Deliverer deliverer, int senders, Duration poll, Duration drainTimeout, int phase) {
+        this.deliverer = deliverer;
+        this.senders = senders;
+        this.poll = poll;
+        this.drainTimeout = drainTimeout;
+        this.phase = phase;
+        this.free = new Semaphore(senders);
+    }
+
+    @Override
+    public synchronized void start() {
+        AtomicInteger n = new AtomicInteger();
+        pool = Executors.newFixedThreadPool(senders, task -> {
+            Thread thread = new Thread(task, "webhook-" + n.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        running = true;
+        claimer = new Thread(this::claimWhileRunning, "webhook-claims");
+        claimer.setDaemon(true);
+        claimer.start();
+    }
+
+    private void claimWhileRunning() {
+        while (running) {
+            int claimed = 0;
+            int room = free.availablePermits();
+            try {
+                if (room > 0) {
+                    List<Due> due = deliverer.claim(room);
+                    claimed = due.size();
+                    due.forEach(this::send);
+                }
+            } catch (RuntimeException e) {
+                log.warn("webhooks: claiming due deliveries failed, trying again shortly: {}", e.toString());
+            }
+            if (room == 0 || claimed < room) {
+                try {
+                    Thread.sleep(poll.toMillis());
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void send(Due due) {
+        free.acquireUninterruptibly();
+        pool.execute(() -> {
+            try {
+                deliverer.attempt(due);
+            } catch (RuntimeException e) {
+                log.warn(
+                        "webhook {}: the attempt failed here; it is made again once its lease runs out: {}",
+                        Deliverer.webhookId(due),
+                        e.toString());
+            } finally {
+                free.release();
+            }
+        });
+    }
+
+    @Override
+    public void stop() {
+        ExecutorService senders;
+        synchronized (this) {
+            if (!running) {
+                return;
+            }
+            running = false;
+            claimer.interrupt();
+            senders = pool;
+        }
+        senders.shutdown();
+        try {
+            if (!senders.awaitTermination(drainTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("webhooks: attempts still under way after {}; they are made again later", drainTimeout);
+                senders.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            senders.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Returns at once (see DispatcherLifecycle): the drain runs beside the web server's. */
+    @Override
+    public void stop(Runnable callback) {
+        Thread drain = new Thread(
+                () -> {
+                    try {
+                        stop();
+                    } finally {
+                        callback.run();
+                    }
+                },
+                "webhook-drain");
+        drain.setDaemon(true);
+        drain.start();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    @Override
+    public int getPhase() {
+        return phase;
+    }
+}
