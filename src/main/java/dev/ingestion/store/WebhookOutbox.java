@@ -114,7 +114,7 @@ public final class WebhookOutbox {
                 FROM webhook_delivery d JOIN ingestion_event e ON e.ingestion_id = d.ingestion_id AND e.seq = d.seq
                 WHERE d.next_attempt_at <= :now AND d.state = 'pending'
                   AND (d.lease_until IS NULL OR d.lease_until <= :now)
-                ORDER BY d.next_attempt_at
+                ORDER BY d.next_attempt_at, d.ingestion_id, d.seq
                 LIMIT :limit
                 """)
                 .param("now", Sql.ts(now))

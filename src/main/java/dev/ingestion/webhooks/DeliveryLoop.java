@@ -1,12 +1,14 @@
 package dev.ingestion.webhooks;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,7 +72,10 @@ public final class DeliveryLoop implements SmartLifecycle {
                 if (room > 0) {
                     List<Due> due = deliverer.claim(room);
                     claimed = due.size();
-                    due.forEach(this::send);
+                    due.stream()
+                            .collect(Collectors.groupingBy(Due::ingestionId, LinkedHashMap::new, Collectors.toList()))
+                            .values()
+                            .forEach(this::send);
                 }
             } catch (RuntimeException e) {
                 log.warn("webhooks: claiming due deliveries failed, trying again shortly: {}", e.toString());
@@ -85,20 +90,32 @@ public final class DeliveryLoop implements SmartLifecycle {
         }
     }
 
-    private void send(Due due) {
+    /**
+     * One ingestion's deliveries of a claim go out one after the other, in event order, so a
+     * receiver that answers sees a batch's completion before its ingestion's.
+     */
+    private void send(List<Due> ofOneIngestion) {
         free.acquireUninterruptibly();
         pool.execute(() -> {
             try {
-                deliverer.attempt(due);
-            } catch (RuntimeException e) {
-                log.warn(
-                        "webhook {}: the attempt failed here; it is made again once its lease runs out: {}",
-                        Deliverer.webhookId(due),
-                        e.toString());
+                for (Due due : ofOneIngestion) {
+                    attempt(due);
+                }
             } finally {
                 free.release();
             }
         });
+    }
+
+    private void attempt(Due due) {
+        try {
+            deliverer.attempt(due);
+        } catch (RuntimeException e) {
+            log.warn(
+                    "webhook {}: the attempt failed here; it is made again once its lease runs out: {}",
+                    Deliverer.webhookId(due),
+                    e.toString());
+        }
     }
 
     @Override

@@ -119,6 +119,15 @@ class IngestValidationTest extends ServiceOnH2 {
     }
 
     @Test
+    void rejectsACallbackUrlWhileWebhooksAreOffSayingWhatTurnsThemOn() {
+        ApiClient.Reply reply = storingNothing(() ->
+                api.ingest("{\"ids\": [1], \"priority\": \"LOW\", \"callback_url\": \"https://example.com/hooks\"}"));
+
+        assertInvalidInput(reply, "callback_url");
+        assertThat(reply.json().get("details").get("callback_url").asString()).contains("INGEST_WEBHOOK_SECRET");
+    }
+
+    @Test
     void rejectsAMissingPriorityAndStoresNothing() {
         assertInvalidInput(storingNothing(() -> api.ingest("{\"ids\": [1, 2]}")), "priority");
     }

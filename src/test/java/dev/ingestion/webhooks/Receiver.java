@@ -225,23 +225,36 @@ public final class Receiver implements AutoCloseable {
      * @throws AssertionError at the deadline, listing what did arrive
      */
     public List<Delivery> awaitDeliveries(int count, Duration deadline) {
+        return awaitDeliveries(null, count, deadline);
+    }
+
+    /** As {@link #awaitDeliveries(int, Duration)}, counting only the requests to {@code path} (all: null). */
+    public List<Delivery> awaitDeliveries(String path, int count, Duration deadline) {
         long remaining = deadline.toNanos();
         lock.lock();
         try {
-            while (deliveries.size() < count) {
+            List<Delivery> matching;
+            while ((matching = to(path)).size() < count) {
                 if (remaining <= 0) {
-                    throw new AssertionError("the receiver got " + deliveries.size() + " of " + count
-                            + " deliveries within " + deadline + describe(deliveries));
+                    throw new AssertionError("the receiver got " + matching.size() + " of " + count
+                            + " deliveries" + (path == null ? "" : " to " + path) + " within " + deadline
+                            + describe(deliveries));
                 }
                 remaining = arrived.awaitNanos(remaining);
             }
-            return List.copyOf(deliveries);
+            return matching;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted while waiting for " + count + " deliveries" + describe(deliveries));
         } finally {
             lock.unlock();
         }
+    }
+
+    private List<Delivery> to(String path) {
+        return deliveries.stream()
+                .filter(delivery -> path == null || delivery.path().equals(path))
+                .toList();
     }
 
     private static String describe(List<Delivery> deliveries) {
