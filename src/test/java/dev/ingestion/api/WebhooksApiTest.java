@@ -108,6 +108,29 @@ class WebhooksApiTest extends ServiceOnH2 {
     }
 
     @Test
+    void aReceiverThatIsDownForAWhileGetsTheWebhookOnceItIsBack() {
+        RECEIVER.down();
+        String id;
+        try {
+            id = ingest("/down", null, 12);
+            // two attempts refused (at completion and 0.1 s later); the third is due 6 s after that
+            waitFor(id, list -> list.size() == 1 && list.get(0).get("attempts").asInt() == 2);
+        } finally {
+            RECEIVER.up();
+        }
+
+        List<Receiver.Delivery> received = at("/down", 1);
+
+        JsonNode delivery = waitFor(id, list -> allIn(list, "delivered")).get(0);
+        assertThat(delivery.get("attempts").asInt()).isEqualTo(3);
+        JsonNode refused = delivery.get("history").get(0);
+        assertThat(refused.get("status_code").isNull()).isTrue();
+        assertThat(refused.get("error").asString()).isNotBlank();
+        assertThat(json(received.get(0)).get("data").get("ingestion_id").asString())
+                .isEqualTo(id);
+    }
+
+    @Test
     void aKeyRetriedWithAnotherCallbackUrlIsAnotherRequest() {
         String body = "{\"ids\": [11], \"priority\": \"LOW\", \"callback_url\": \"" + RECEIVER.url("/keyed") + "\"}";
         String other = "{\"ids\": [11], \"priority\": \"LOW\", \"callback_url\": \"" + RECEIVER.url("/other") + "\"}";

@@ -93,6 +93,7 @@ public final class Receiver implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition arrived = lock.newCondition();
     private final List<Delivery> deliveries = new ArrayList<>();
+    private final List<String> arrivals = new ArrayList<>();
     private final Deque<Answer> next = new ArrayDeque<>();
     private Answer always = new Answer(OK, null, Duration.ZERO);
     private HttpServer server;
@@ -228,6 +229,30 @@ public final class Receiver implements AutoCloseable {
         return awaitDeliveries(null, count, deadline);
     }
 
+    /**
+     * The webhook-ids of the first {@code count} requests as they arrived, before they were answered
+     * (a held answer is recorded as a delivery only once it is sent).
+     */
+    public List<String> awaitArrivals(int count, Duration deadline) {
+        long remaining = deadline.toNanos();
+        lock.lock();
+        try {
+            while (arrivals.size() < count) {
+                if (remaining <= 0) {
+                    throw new AssertionError(arrivals.size() + " of " + count + " requests arrived within " + deadline
+                            + ": " + arrivals);
+                }
+                remaining = arrived.awaitNanos(remaining);
+            }
+            return List.copyOf(arrivals.subList(0, count));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while waiting for " + count + " arrivals");
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** As {@link #awaitDeliveries(int, Duration)}, counting only the requests to {@code path} (all: null). */
     public List<Delivery> awaitDeliveries(String path, int count, Duration deadline) {
         long remaining = deadline.toNanos();
@@ -277,6 +302,8 @@ public final class Receiver implements AutoCloseable {
         lock.lock();
         try {
             answer = next.isEmpty() ? always : next.removeFirst();
+            arrivals.add(first(headers, "webhook-id"));
+            arrived.signalAll();
         } finally {
             lock.unlock();
         }
