@@ -2,6 +2,7 @@ package dev.ingestion.ingest;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -22,6 +23,7 @@ import dev.ingestion.webhooks.Callbacks;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.enums.ParameterIn;
+import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -209,5 +211,22 @@ class IngestController {
             @Schema(
                     allowableValues = {"HIGH", "MEDIUM", "LOW"},
                     example = "HIGH")
-            String priority) {}
+            String priority,
+
+            @Schema(
+                    requiredMode = Schema.RequiredMode.NOT_REQUIRED,
+                    description = "where to POST signed webhooks about this ingestion (Standard Webhooks); an http(s)"
+                            + " URL whose host resolves to public addresses only, unless INGEST_WEBHOOK_ALLOW_PRIVATE;"
+                            + " refused while INGEST_WEBHOOK_SECRET is unset",
+                    maxLength = IngestRequestParser.MAX_CALLBACK_URL,
+                    example = "https://hooks.example.com/ingestion")
+            String callback_url,
+
+            @ArraySchema(
+                    arraySchema =
+                            @Schema(
+                                    requiredMode = Schema.RequiredMode.NOT_REQUIRED,
+                                    description = "the events sent to callback_url; default [\"ingestion.completed\"]"),
+                    schema = @Schema(allowableValues = {"ingestion.completed", "batch.completed"}))
+            List<String> callback_events) {}
 }
