@@ -1,12 +1,14 @@
-// One ingestion: its batches with their times and estimates, and a page of its records.
+// One ingestion: its batches with their times and estimates, a page of its records, its webhooks.
 
 import { get, ApiError } from './api.js';
 import { h, $, pill, format, setText } from './dom.js';
 import { serverNow } from './clock.js';
+import { Deliveries } from './deliveries.js';
 
 // GET /status carries every batch; a page shows the first ones, which are the ones that move
 const BATCH_ROWS = 200;
 const RECORDS = 20;
+const WEBHOOK_REFRESH_MS = 2000;
 
 export class Detail {
   constructor({ onClose }) {
@@ -17,6 +19,7 @@ export class Detail {
     this.generation = 0;
     this.batchRows = [];
     this.onClose = onClose;
+    this.deliveries = new Deliveries();
     $('#detail-close').addEventListener('click', () => this.close());
     $('#records-prev').addEventListener('click', () => this.page(-RECORDS));
     $('#records-next').addEventListener('click', () => this.page(RECORDS));
@@ -35,6 +38,7 @@ export class Detail {
     this.batchRows = [];
     $('#batches tbody').replaceChildren();
     $('#records tbody').replaceChildren();
+    this.deliveries.reset();
     $('#detail').dataset.id = id;
     $('#detail').dataset.status = '';
     setText($('#d-id'), id);
@@ -89,8 +93,15 @@ export class Detail {
     this.status = status;
     this.showStatus(status);
     await this.readRecords(generation);
+    const deliveriesMove = await this.deliveries.read(this.id, () => generation === this.generation);
     // once completed, a last read of the records shows their outcomes; nothing moves after that
-    this.settled = status.status === 'completed';
+    // but webhooks still to be delivered
+    this.settled = status.status === 'completed' && !deliveriesMove;
+    if (status.status === 'completed' && deliveriesMove) {
+      // no batch event will come to refresh it: webhooks move on their own schedule
+      clearTimeout(this.webhookTimer);
+      this.webhookTimer = setTimeout(() => generation === this.generation && this.refresh(), WEBHOOK_REFRESH_MS);
+    }
   }
 
   failed(error) {

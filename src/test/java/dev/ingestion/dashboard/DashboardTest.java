@@ -46,6 +46,8 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 import dev.ingestion.support.TestStores;
+import dev.ingestion.webhooks.Receiver;
+import dev.ingestion.webhooks.Signatures;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -74,7 +76,13 @@ class DashboardTest {
         registry.add("ingest.interval", () -> "300ms");
         registry.add("ingest.upstream-delay", () -> "20ms");
         registry.add("ingest.access.api-keys", () -> "team:" + TEAM + ",ops:" + OPS + ":admin");
+        registry.add("ingest.webhook.secret", () -> WEBHOOK_SECRET);
+        registry.add("ingest.webhook.allow-private", () -> "true");
+        registry.add("ingest.webhook.retry-base", () -> "1s");
     }
+
+    static final String WEBHOOK_SECRET = Signatures.newSecret();
+    static final Receiver RECEIVER = Receiver.start(WEBHOOK_SECRET);
 
     @LocalServerPort
     int port;
@@ -103,6 +111,40 @@ class DashboardTest {
             driver = null;
         }
         StubStream.OPEN.forEach(SseEmitter::complete);
+        RECEIVER.close();
+    }
+
+    @Test
+    void anIngestionsWebhooksAreShownWithTheirStateUntilTheyAreDelivered() {
+        RECEIVER.answerNext(503, "2");
+        String body =
+                "{\"ids\": [1, 2, 3, 4], \"priority\": \"HIGH\", \"callback_url\": \"" + RECEIVER.url("/dashboard")
+                        + "\", \"callback_events\": [\"batch.completed\", \"ingestion.completed\"]}";
+        HttpResponse<String> answer = call("POST", "/ingest", OPS, body);
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        String id =
+                JsonMapper.shared().readTree(answer.body()).get("ingestion_id").asString();
+        String plain = ingest(OPS, "HIGH", 5, 6);
+        openAs(OPS);
+
+        click(rowSelector(plain) + " button");
+        until(d -> plain.equals(d.findElement(By.id("detail")).getDomAttribute("data-id"))
+                && "completed".equals(d.findElement(By.id("detail")).getDomAttribute("data-status")));
+        assertThat(driver.findElement(By.id("webhooks")).isDisplayed()).isFalse();
+
+        click(rowSelector(id) + " button");
+        until(d -> attributes("#deliveries tbody tr", "data-state")
+                .equals(List.of("delivered", "delivered", "delivered")));
+        assertThat(driver.findElements(By.cssSelector("#deliveries tbody tr td:nth-child(3)")).stream()
+                        .map(WebElement::getText)
+                        .toList())
+                .as("attempts: the first was answered 503")
+                .containsExactly("2", "1", "1");
+        assertThat(text("#wh-url")).contains(RECEIVER.url("/dashboard").toString());
+        driver.executeScript("document.getElementById('webhooks').scrollIntoView()");
+        screenshot(driver, "dashboard-webhooks.png");
+        assertThat(RECEIVER.awaitDeliveries("/dashboard", 4, PATIENCE))
+                .allSatisfy(delivery -> assertThat(delivery.verified()).isTrue());
     }
 
     @Test
