@@ -13,6 +13,7 @@ import java.util.stream.Collectors;
 import javax.sql.DataSource;
 
 import org.springframework.jdbc.core.RowCallbackHandler;
+import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 import dev.ingestion.queue.BatchState;
@@ -86,22 +87,42 @@ public class QueueReads {
         return stored;
     }
 
+    private static final String BATCH_COLUMNS = """
+            SELECT idx, status, attempts, started_at, last_started_at, completed_at, failed_ids FROM batch
+            """;
+
+    private static final RowMapper<BatchRow> BATCH = (rs, n) -> new BatchRow(
+            rs.getInt("idx"),
+            BatchState.ofLabel(rs.getString("status")),
+            rs.getInt("attempts"),
+            Sql.instant(rs, "started_at"),
+            Sql.instant(rs, "last_started_at"),
+            Sql.instant(rs, "completed_at"),
+            rs.getInt("failed_ids"));
+
     /** The batches of an ingestion that have started, in batch order. */
     public List<BatchRow> startedBatches(UUID ingestionId) {
-        return jdbc.sql("""
-                SELECT idx, status, attempts, started_at, last_started_at, completed_at, failed_ids
-                FROM batch WHERE ingestion_id = :ingestion ORDER BY idx
-                """)
+        return jdbc.sql(BATCH_COLUMNS + "WHERE ingestion_id = :ingestion ORDER BY idx")
                 .param("ingestion", ingestionId)
-                .query((rs, n) -> new BatchRow(
-                        rs.getInt("idx"),
-                        BatchState.ofLabel(rs.getString("status")),
-                        rs.getInt("attempts"),
-                        Sql.instant(rs, "started_at"),
-                        Sql.instant(rs, "last_started_at"),
-                        Sql.instant(rs, "completed_at"),
-                        rs.getInt("failed_ids")))
+                .query(BATCH)
                 .list();
+    }
+
+    /** One batch, if it has started. */
+    public Optional<BatchRow> startedBatch(UUID ingestionId, int index) {
+        return jdbc.sql(BATCH_COLUMNS + "WHERE ingestion_id = :ingestion AND idx = :idx")
+                .param("ingestion", ingestionId)
+                .param("idx", index)
+                .query(BATCH)
+                .optional();
+    }
+
+    /** How many of an ingestion's ids failed for good, over its started batches. */
+    public int failedIds(UUID ingestionId) {
+        return jdbc.sql("SELECT COALESCE(SUM(failed_ids), 0) FROM batch WHERE ingestion_id = :ingestion")
+                .param("ingestion", ingestionId)
+                .query(Integer.class)
+                .single();
     }
 
     /** Batches handed back to be tried again that have not started since: for metrics. */

@@ -69,9 +69,7 @@ final class Payloads {
     }
 
     private IngestionCompleted ingestionCompleted(IngestionRow ingestion, Due due) {
-        int failed = reads.startedBatches(ingestion.id()).stream()
-                .mapToInt(BatchRow::failedIds)
-                .sum();
+        int failed = reads.failedIds(ingestion.id());
         return new IngestionCompleted(
                 ingestion.id().toString(),
                 due.seq(),
@@ -87,10 +85,7 @@ final class Payloads {
 
     private BatchCompleted batchCompleted(IngestionRow ingestion, Due due) {
         int index = due.batchIndex();
-        BatchRow row = reads.startedBatches(ingestion.id()).stream()
-                .filter(batch -> batch.index() == index)
-                .findFirst()
-                .orElseThrow();
+        BatchRow row = reads.startedBatch(ingestion.id(), index).orElseThrow();
         int[] ids = reads.batchIds(ingestion, index);
         int from = ingestion.batchStart(index);
         Set<Integer> failedPositions = row.failedIds() == 0
