@@ -85,6 +85,7 @@ class ApiKeysTest extends ServiceOnH2 {
                 api.ingest(BODY),
                 api.get("/status/00000000-0000-7000-8000-000000000000"),
                 api.get("/ingestions/00000000-0000-7000-8000-000000000000/records"),
+                api.get("/ingestions/00000000-0000-7000-8000-000000000000/deliveries"),
                 api.get("/no/such/path"))) {
             assertUnauthorized(answer, "missing: send Authorization: Bearer <key> or X-API-Key: <key>");
         }
@@ -113,7 +114,8 @@ class ApiKeysTest extends ServiceOnH2 {
         String id = ingestionId(api.ingest(BODY, bearer(ALPHA)));
         HttpResponse<String> unknown = api.get("/status/00000000-0000-7000-8000-000000000000", bearer(BETA));
 
-        for (String path : List.of("/status/" + id, "/ingestions/" + id + "/records")) {
+        for (String path :
+                List.of("/status/" + id, "/ingestions/" + id + "/records", "/ingestions/" + id + "/deliveries")) {
             assertThat(api.get(path, bearer(ALPHA)).statusCode()).as(path).isEqualTo(200);
             assertThat(api.get(path, bearer(OPS)).statusCode()).as(path).isEqualTo(200);
             HttpResponse<String> other = api.get(path, bearer(BETA));
