@@ -13,7 +13,7 @@ import dev.ingestion.store.SettingsStore;
 
 /**
  * Every instance of a deployment must share the settings that decide which batch runs when (the
- * interval and how far throttling may stretch it, the batch size, the retry policy) and one scheduling protocol, or the rate limit and
+ * interval and how far throttling may stretch it, the batch size, the retry policy, slot packing) and one scheduling protocol, or the rate limit and
  * the order mean different things on different instances. The first instance records its values
  * in the store; a later one with other values, with a newer protocol in force, or with a setting
  * it does not know (a newer version's), refuses to start. The first instance of a newer protocol
@@ -29,10 +29,20 @@ public final class DeploymentGuard {
     static final int PROTOCOL = 2;
 
     private static final String PROTOCOL_SETTING = "protocol";
+    private static final String PACKING = "packing";
     /** Stores set up before the protocol was recorded speak version 1. */
     private static final String PROTOCOL_BEFORE_IT_WAS_RECORDED = "1";
     /** Names as recorded, and as a person reads them in a refusal. */
     private static final Map<String, String> NAMES = names();
+
+    /**
+     * Settings recorded only when they are not at their default, and taken to be at it when
+     * absent. Slot packing is one: an older version, which does not know it and never packs, then
+     * refuses a store only once packing is on (a setting it does not know), and keeps running
+     * beside this one while packing is off, as the two share everything else. That is also why
+     * packing did not raise the protocol: a new protocol would shut every older instance out.
+     */
+    private static final Map<String, String> ABSENT_MEANS = Map.of(PACKING, "false");
 
     private static final Logger log = LoggerFactory.getLogger(DeploymentGuard.class);
 
@@ -44,6 +54,9 @@ public final class DeploymentGuard {
         mine.put("retry_backoff", settings.retryBackoff().toString());
         mine.put("max_attempts", Integer.toString(settings.maxAttempts()));
         mine.put("max_interval", settings.maxInterval().toString());
+        if (settings.packing()) {
+            mine.put(PACKING, "true");
+        }
         // Checked before anything is recorded: no instance adopts settings over a newer protocol.
         refuseNewerVersion(store.deploymentSettings());
         Map<String, String> inForce = store.establish(mine, settings.adoptSettings());
@@ -58,14 +71,16 @@ public final class DeploymentGuard {
             return;
         }
         Map<String, String> differing = new LinkedHashMap<>();
-        inForce.forEach((name, value) -> {
-            if (!name.equals(PROTOCOL_SETTING) && !value.equals(mine.get(name))) {
+        Map<String, String> recorded = withDefaults(inForce);
+        Map<String, String> started = withDefaults(mine);
+        recorded.forEach((name, value) -> {
+            if (!name.equals(PROTOCOL_SETTING) && !value.equals(started.get(name))) {
                 differing.put(name, value);
             }
         });
         if (!differing.isEmpty()) {
             Map<String, String> wanted = new LinkedHashMap<>();
-            differing.keySet().forEach(name -> wanted.put(name, mine.get(name)));
+            differing.keySet().forEach(name -> wanted.put(name, started.get(name)));
             throw new DeploymentSettingsMismatch(
                     "This store is in use with %s, but this instance was started with %s."
                             .formatted(describe(differing), describe(wanted)),
@@ -106,6 +121,12 @@ public final class DeploymentGuard {
         }
     }
 
+    private static Map<String, String> withDefaults(Map<String, String> settings) {
+        Map<String, String> complete = new LinkedHashMap<>(settings);
+        ABSENT_MEANS.forEach(complete::putIfAbsent);
+        return complete;
+    }
+
     private static String describe(Map<String, String> settings) {
         return settings.entrySet().stream()
                 .map(setting -> NAMES.get(setting.getKey()) + " " + setting.getValue())
@@ -120,6 +141,7 @@ public final class DeploymentGuard {
         names.put("retry_backoff", "retry back-off");
         names.put("max_attempts", "max attempts");
         names.put("max_interval", "max interval");
+        names.put(PACKING, "slot packing");
         return names;
     }
 }

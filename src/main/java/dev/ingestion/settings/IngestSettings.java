@@ -30,7 +30,8 @@ public record IngestSettings(
         @DurationUnit(ChronoUnit.SECONDS) Duration drainTimeout,
         @DurationUnit(ChronoUnit.SECONDS) Duration bodyTimeout,
         @DurationUnit(ChronoUnit.SECONDS) Duration retention,
-        @DurationUnit(ChronoUnit.SECONDS) Duration idempotencyTtl) {
+        @DurationUnit(ChronoUnit.SECONDS) Duration idempotencyTtl,
+        boolean packing) {
 
     /** How far throttling may stretch the interval when INGEST_MAX_INTERVAL is not set (or the interval, if longer). */
     static final Duration DEFAULT_MAX_INTERVAL = Duration.ofMinutes(2);
@@ -94,10 +95,18 @@ public record IngestSettings(
                 "INGEST_IDEMPOTENCY_TTL must be longer than 0, got " + idempotencyTtl);
     }
 
+    /**
+     * With slot packing, the most ids one slot carries: the batch size, which is what the upstream
+     * takes per interval; 0 for one batch per slot.
+     */
+    public int packUpTo() {
+        return packing ? batchSize : 0;
+    }
+
     /** The password never reaches a log through this record. */
     @Override
     public String toString() {
-        return "IngestSettings[interval=%s, batchSize=%d, upstreamDelay=%s, maxIds=%d, maxBody=%s, dbUrl=%s, dbUser=%s, lease=%s, adoptSettings=%s, retryBackoff=%s, maxAttempts=%d, maxInterval=%s, acceptStatus=%d, drainTimeout=%s, bodyTimeout=%s, retention=%s, idempotencyTtl=%s]"
+        return "IngestSettings[interval=%s, batchSize=%d, upstreamDelay=%s, maxIds=%d, maxBody=%s, dbUrl=%s, dbUser=%s, lease=%s, adoptSettings=%s, retryBackoff=%s, maxAttempts=%d, maxInterval=%s, acceptStatus=%d, drainTimeout=%s, bodyTimeout=%s, retention=%s, idempotencyTtl=%s, packing=%s]"
                 .formatted(
                         interval,
                         batchSize,
@@ -115,7 +124,8 @@ public record IngestSettings(
                         drainTimeout,
                         bodyTimeout,
                         retention,
-                        idempotencyTtl);
+                        idempotencyTtl,
+                        packing);
     }
 
     private static void require(boolean condition, String message) {

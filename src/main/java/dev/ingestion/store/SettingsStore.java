@@ -48,8 +48,21 @@ public class SettingsStore {
         });
     }
 
-    /** Records the values in force; a value already present is replaced. */
+    /**
+     * Records the values in force; a value already present is replaced, and one that is not
+     * proposed is removed: a setting recorded only when it is not at its default (slot packing) is
+     * at its default again.
+     */
     private void save(Map<String, String> settings) {
+        tx.executeWithoutResult(status -> {
+            for (String recorded : deploymentSettings().keySet()) {
+                if (!settings.containsKey(recorded)) {
+                    jdbc.sql("DELETE FROM deployment_setting WHERE name = :name")
+                            .param("name", recorded)
+                            .update();
+                }
+            }
+        });
         tx.executeWithoutResult(status -> settings.forEach((name, value) -> {
             int updated = jdbc.sql("UPDATE deployment_setting SET setting_value = :value WHERE name = :name")
                     .param("name", name)

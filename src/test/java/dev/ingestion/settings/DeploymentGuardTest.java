@@ -101,7 +101,8 @@ class DeploymentGuardTest {
                     .isInstanceOf(DeploymentSettingsMismatch.class)
                     .hasMessage("This store is in use by a newer version of the service (scheduling protocol 3, "
                             + "settings [batch_size, interval, protocol]); this instance speaks protocol 2 and knows the "
-                            + "settings [batch_size, interval, max_attempts, max_interval, protocol, retry_backoff].");
+                            + "settings [batch_size, interval, max_attempts, max_interval, packing, protocol, "
+                            + "retry_backoff].");
             assertThat(new StartupFailureAnalyzer().analyze(refused).getAction())
                     .contains("the version the other instances run");
         }
@@ -111,13 +112,64 @@ class DeploymentGuardTest {
     @Test
     void anInstanceRefusesAStoreThatHoldsASettingItDoesNotKnow() {
         new DeploymentGuard(store, IngestSettingsTest.bind(Map.of()));
-        record("packing", "true");
+        record("later_mode", "on"); // a setting of a version after this one
 
         Throwable refused = catchThrowable(() -> new DeploymentGuard(store, IngestSettingsTest.bind(Map.of())));
 
         assertThat(refused)
                 .isInstanceOf(DeploymentSettingsMismatch.class)
                 .hasMessageContaining(
-                        "settings [batch_size, interval, max_attempts, max_interval, packing, protocol, retry_backoff]");
+                        "settings [batch_size, interval, later_mode, max_attempts, max_interval, protocol, retry_backoff]");
+    }
+
+    @Test
+    void slotPackingIsRecordedOnlyWhenOnSoThatAnOlderInstanceRefusesTheStoreOnlyThen() {
+        new DeploymentGuard(store, IngestSettingsTest.bind(Map.of("ingest.packing", "true")));
+
+        assertThat(store.deploymentSettings()).containsEntry("packing", "true").containsEntry("protocol", "2");
+    }
+
+    @Test
+    void aMixedDeploymentIsRefusedWhicheverSideHasSlotPackingOn() {
+        new DeploymentGuard(store, IngestSettingsTest.bind(Map.of("ingest.packing", "true")));
+
+        Throwable off = catchThrowable(() -> new DeploymentGuard(store, IngestSettingsTest.bind(Map.of())));
+
+        assertThat(off)
+                .isInstanceOf(DeploymentSettingsMismatch.class)
+                .hasMessage("This store is in use with slot packing true, but this instance was started with "
+                        + "slot packing false.");
+        assertThat(new StartupFailureAnalyzer().analyze(off).getAction()).contains("INGEST_PACKING");
+    }
+
+    @Test
+    void aStoreRecordedWithoutSlotPackingByAnOlderVersionIsTakenAsPackingOffAndRefusesAnInstanceWithItOn() {
+        record("protocol", "2"); // as the version before slot packing recorded it
+        record("interval", "PT5S");
+        record("batch_size", "3");
+        record("retry_backoff", "PT10S");
+        record("max_attempts", "5");
+        record("max_interval", "PT2M");
+
+        Throwable on = catchThrowable(
+                () -> new DeploymentGuard(store, IngestSettingsTest.bind(Map.of("ingest.packing", "true"))));
+
+        assertThat(on)
+                .isInstanceOf(DeploymentSettingsMismatch.class)
+                .hasMessage("This store is in use with slot packing false, but this instance was started with "
+                        + "slot packing true.");
+        assertThat(store.deploymentSettings()).doesNotContainKey("packing");
+        new DeploymentGuard(store, IngestSettingsTest.bind(Map.of()));
+        assertThat(store.deploymentSettings()).doesNotContainKey("packing");
+    }
+
+    @Test
+    void adoptingSettingsWithSlotPackingOffRemovesItsRecordSoThatOlderInstancesMayJoinAgain() {
+        new DeploymentGuard(store, IngestSettingsTest.bind(Map.of("ingest.packing", "true")));
+
+        new DeploymentGuard(store, IngestSettingsTest.bind(Map.of("ingest.adopt-settings", "true")));
+
+        assertThat(store.deploymentSettings()).doesNotContainKey("packing").containsEntry("batch_size", "3");
+        new DeploymentGuard(store, IngestSettingsTest.bind(Map.of()));
     }
 }
