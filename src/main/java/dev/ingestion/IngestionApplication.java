@@ -241,10 +241,11 @@ public class IngestionApplication {
             MeterRegistry registry) {
         String owner = instanceName();
         log.info(
-                "dispatcher {}: interval {}, batch size {}, upstream delay {}, store {}",
+                "dispatcher {}: interval {}, batch size {}{}, upstream delay {}, store {}",
                 owner,
                 rateLimit.floor(),
                 settings.batchSize(),
+                settings.packing() ? " (slot packing)" : "",
                 settings.upstreamDelay(),
                 settings.dbUrl());
         DispatchMetrics metrics = new DispatchMetrics(registry);
@@ -258,7 +259,8 @@ public class IngestionApplication {
                 settings.lease(),
                 owner,
                 batchWriters,
-                metrics);
+                metrics,
+                settings.packUpTo());
         metrics.watch(dispatcher);
         return dispatcher;
     }

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 
 import dev.ingestion.queue.ClaimedBatch;
-import dev.ingestion.queue.RateLimit;
 import dev.ingestion.store.QueueStore;
 import dev.ingestion.upstream.Outcome;
 import dev.ingestion.upstream.RetryPolicy;
@@ -26,7 +25,6 @@ final class Attempt {
     private record Retry(ClaimedBatch.Item item, Outcome.Transient outcome) {}
 
     private final ClaimedBatch batch;
-    private final Dispatcher dispatcher;
     private final QueueStore store;
     private final RetryPolicy policy;
     private final Clock clock;
@@ -38,14 +36,12 @@ final class Attempt {
 
     Attempt(
             ClaimedBatch batch,
-            Dispatcher dispatcher,
             QueueStore store,
             RetryPolicy policy,
             Clock clock,
             String owner,
             DispatchEvents events) {
         this.batch = batch;
-        this.dispatcher = dispatcher;
         this.store = store;
         this.policy = policy;
         this.clock = clock;
@@ -76,7 +72,30 @@ final class Attempt {
         }
     }
 
-    /** Called once every outcome is settled. */
+    /** Whether this attempt sent anything to the upstream: a re-run may find every id stored. */
+    boolean sent() {
+        return !batch.pending().isEmpty();
+    }
+
+    /** Whether the upstream answered any call of this attempt: a record, a 404, a 429 (it is up). */
+    boolean answered() {
+        return answered;
+    }
+
+    /** The answers of this attempt that asked it to slow down. */
+    List<Outcome.Transient> throttled() {
+        synchronized (retries) {
+            return retries.stream()
+                    .map(Retry::outcome)
+                    .filter(Outcome.Transient::throttled)
+                    .toList();
+        }
+    }
+
+    /**
+     * Called once every outcome is settled, after the slot it went out in was reported to the rate
+     * limiter (once per slot, however many batches it carried: see {@link SlotRun}).
+     */
     void finish() {
         if (batch.pending().isEmpty()) {
             completedIf(store.completeIfAllStored(batch.ingestionId(), batch.index(), now()));
@@ -86,14 +105,6 @@ final class Attempt {
         synchronized (retries) {
             due = List.copyOf(retries);
         }
-        List<Outcome.Transient> throttled = due.stream()
-                .map(Retry::outcome)
-                .filter(Outcome.Transient::throttled)
-                .toList();
-        RateLimit.Slot slot = !throttled.isEmpty()
-                ? RateLimit.Slot.THROTTLED
-                : answered ? RateLimit.Slot.ANSWERED : RateLimit.Slot.DOWN;
-        dispatcher.reportSlot(slot, longest(throttled));
         if (batch.probe()) {
             // The upstream was taken to be down: what is left of the batch runs again at the next
             // slot it gets, and this attempt does not count.
@@ -126,7 +137,7 @@ final class Attempt {
     }
 
     /** The longest {@code Retry-After} among these outcomes, or null when none asked for one. */
-    private static Duration longest(List<Outcome.Transient> outcomes) {
+    static Duration longest(List<Outcome.Transient> outcomes) {
         return outcomes.stream()
                 .map(Outcome.Transient::retryAfter)
                 .filter(wait -> wait != null)

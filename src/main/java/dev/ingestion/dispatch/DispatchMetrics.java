@@ -6,6 +6,7 @@ import java.time.Instant;
 import dev.ingestion.queue.Claim;
 import dev.ingestion.upstream.Outcome;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -20,6 +21,7 @@ public final class DispatchMetrics implements DispatchEvents {
     private final Counter records;
     private final Counter failures;
     private final Counter retries;
+    private final DistributionSummary slotIds;
     private final MeterRegistry registry;
 
     private static final Duration[] LATENCY_BUCKETS = {
@@ -45,6 +47,10 @@ public final class DispatchMetrics implements DispatchEvents {
         retries = Counter.builder("ingest.ids.retries")
                 .description("ids handed back to be tried again at a later slot")
                 .register(registry);
+        slotIds = DistributionSummary.builder("ingest.slot.ids")
+                .description("ids each slot sent to the upstream: its batches' together with slot packing")
+                .serviceLevelObjectives(1, 2, 3, 5, 10, 25, 100)
+                .register(registry);
     }
 
     /** Shows how many batches {@code dispatcher} is running. */
@@ -67,7 +73,8 @@ public final class DispatchMetrics implements DispatchEvents {
     public void claimed(Claim claim, Duration took, Duration late) {
         claims.record(took);
         if (claim instanceof Claim.Started started) {
-            (started.batch().attempt() == 1 ? firstStarts : reruns).increment();
+            started.batches().forEach(batch -> (batch.attempt() == 1 ? firstStarts : reruns).increment());
+            slotIds.record(started.ids());
             if (late != null) {
                 lateness.record(late);
             }

@@ -3,6 +3,7 @@ package dev.ingestion.dispatch;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -47,6 +48,8 @@ public final class Dispatcher {
     private final Executor workers;
     private final Map<BatchKey, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
     private final DispatchEvents events;
+    /** With slot packing, the most ids one slot carries; 0: one batch per slot. */
+    private final int packUpTo;
     /** The slot the last refused claim named: a start right after it is late by the difference. */
     private volatile Instant awaitedSlot;
     /** The interval in force as this instance last saw it, for metrics and the log. */
@@ -87,7 +90,27 @@ public final class Dispatcher {
             String owner,
             Executor workers,
             DispatchEvents events) {
+        this(store, upstream, retries, clock, decisions, rateLimit, lease, owner, workers, events, 0);
+    }
+
+    /**
+     * @param packUpTo with slot packing (INGEST_PACKING), the most ids a slot carries: the batch
+     *     size; 0 for one batch per slot
+     */
+    public Dispatcher(
+            QueueStore store,
+            Upstream upstream,
+            RetryPolicy retries,
+            Clock clock,
+            Clock decisions,
+            RateLimit rateLimit,
+            Duration lease,
+            String owner,
+            Executor workers,
+            DispatchEvents events,
+            int packUpTo) {
         this.events = events;
+        this.packUpTo = packUpTo;
         this.store = store;
         this.upstream = upstream;
         this.retries = retries;
@@ -102,7 +125,7 @@ public final class Dispatcher {
 
     public Claim runOnce() {
         long began = System.nanoTime();
-        Claim claim = store.claim(this::decide, rateLimit, owner, lease);
+        Claim claim = store.claim(this::decide, rateLimit, owner, lease, packUpTo);
         Duration took = Duration.ofNanos(System.nanoTime() - began);
         Duration lateness = null;
         if (claim instanceof Claim.Started started) {
@@ -110,8 +133,10 @@ public final class Dispatcher {
             lateness =
                     slot == null ? null : Duration.between(slot, started.batch().startedAt());
             awaitedSlot = null;
-            BatchLog.started(started.batch(), lateness);
-            launch(started.batch());
+            for (ClaimedBatch batch : started.batches()) {
+                BatchLog.started(batch, lateness);
+            }
+            launch(started.batches());
         } else {
             awaitedSlot = claim instanceof Claim.NotBefore notBefore ? notBefore.slot() : null;
         }
@@ -135,16 +160,29 @@ public final class Dispatcher {
         return refused.untilSlot().minusNanos(System.nanoTime() - decidedAtNanos);
     }
 
-    private void launch(ClaimedBatch batch) {
-        BatchKey key = new BatchKey(batch.ingestionId(), batch.index());
-        log.debug(
-                "started batch {} of {} (attempt {}), {} ids to fetch",
-                batch.index(),
-                batch.ingestionId(),
-                batch.attempt(),
-                batch.pending().size());
-        Attempt attempt = new Attempt(batch, this, store, retries, clock, owner, events);
-        List<ClaimedBatch.Item> items = batch.toFetch();
+    /**
+     * Sends the ids of every batch of the slot in one call, as one batch's are without packing, and
+     * settles each answer with its own batch.
+     */
+    private void launch(List<ClaimedBatch> batches) {
+        List<Attempt> attempts = new ArrayList<>(batches.size());
+        List<ClaimedBatch.Item> items = new ArrayList<>();
+        List<Attempt> owners = new ArrayList<>();
+        for (ClaimedBatch batch : batches) {
+            log.debug(
+                    "started batch {} of {} (attempt {}), {} ids to fetch",
+                    batch.index(),
+                    batch.ingestionId(),
+                    batch.attempt(),
+                    batch.pending().size());
+            Attempt attempt = new Attempt(batch, store, retries, clock, owner, events);
+            attempts.add(attempt);
+            for (ClaimedBatch.Item item : batch.toFetch()) {
+                items.add(item);
+                owners.add(attempt);
+            }
+        }
+        SlotRun slot = new SlotRun(attempts, this);
         List<CompletableFuture<Outcome>> answers = items.isEmpty()
                 ? List.of()
                 : upstream.fetch(items.stream().map(ClaimedBatch.Item::id).toList());
@@ -152,21 +190,36 @@ public final class Dispatcher {
         CompletableFuture<?>[] fetches = new CompletableFuture<?>[items.size()];
         for (int i = 0; i < fetches.length; i++) {
             ClaimedBatch.Item item = items.get(i);
+            Attempt attempt = owners.get(i);
             CompletableFuture<Outcome> answer = answers.get(i);
             answer.thenAccept(outcome -> events.answered(outcome, Duration.ofNanos(System.nanoTime() - sent)));
             fetches[i] = answer.thenAcceptAsync(outcome -> attempt.settle(item, outcome), workers);
         }
-        CompletableFuture<Void> run = CompletableFuture.allOf(fetches).thenRunAsync(attempt::finish, workers);
-        inFlight.put(key, run);
+        CompletableFuture<Void> run = CompletableFuture.allOf(fetches).thenRunAsync(slot::finish, workers);
+        for (ClaimedBatch batch : batches) {
+            inFlight.put(new BatchKey(batch.ingestionId(), batch.index()), run);
+        }
         run.whenComplete((done, failure) -> {
-            inFlight.remove(key, run);
+            for (ClaimedBatch batch : batches) {
+                inFlight.remove(new BatchKey(batch.ingestionId(), batch.index()), run);
+            }
             if (failure != null) {
-                // Storing an outcome failed (the store is unreachable, say): the batch goes back to
-                // its place in the order and runs again at a later slot, fetching only what is
-                // still missing. Not an attempt that counts: the upstream may well have answered.
-                log.warn("batch {} of {} failed; it will run again", batch.index(), batch.ingestionId(), failure);
-                events.batchFailed();
-                store.releaseLease(batch.ingestionId(), batch.index(), owner);
+                // Storing an outcome failed (the store is unreachable, say): the slot's batches go
+                // back to their places in the order and run again at later slots, fetching only what
+                // is still missing. Not an attempt that counts: the upstream may well have answered.
+                // A batch of the slot that completed keeps its state: the release asks for a lease
+                // it no longer has.
+                for (ClaimedBatch batch : batches) {
+                    log.warn("batch {} of {} failed; it will run again", batch.index(), batch.ingestionId(), failure);
+                    events.batchFailed();
+                    try {
+                        store.releaseLease(batch.ingestionId(), batch.index(), owner);
+                    } catch (RuntimeException unreachable) {
+                        // its lease runs out instead; the next batch of the slot still gets its try
+                        log.debug(
+                                "could not give back batch {} of {}", batch.index(), batch.ingestionId(), unreachable);
+                    }
+                }
             }
         });
     }

@@ -2,6 +2,7 @@ package dev.ingestion.queue;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * What one attempt to take a slot of the rate limiter came to. Each carries the time the claim
@@ -9,8 +10,36 @@ import java.time.Instant;
  */
 public sealed interface Claim {
 
-    /** A batch took the slot at {@code batch.startedAt()}; its fetches are due now. */
-    record Started(ClaimedBatch batch) implements Claim {}
+    /**
+     * The slot was taken at {@code batch().startedAt()} by one batch, or, with slot packing, by the
+     * chosen batch and the batches that followed it in the order while their ids fitted: the
+     * slot's fetches are due now. Every batch of a slot has the same start.
+     *
+     * @param batches in the order of the queue, the chosen one first; never empty
+     */
+    record Started(List<ClaimedBatch> batches) implements Claim {
+
+        public Started {
+            if (batches.isEmpty()) {
+                throw new IllegalArgumentException("a slot carries at least one batch");
+            }
+            batches = List.copyOf(batches);
+        }
+
+        public Started(ClaimedBatch batch) {
+            this(List.of(batch));
+        }
+
+        /** The batch the claim chose: the first in the order, and the slot's only one without packing. */
+        public ClaimedBatch batch() {
+            return batches.get(0);
+        }
+
+        /** How many ids the slot sends to the upstream. */
+        public int ids() {
+            return batches.stream().mapToInt(batch -> batch.toFetch().size()).sum();
+        }
+    }
 
     /** The previous start is too recent: no batch may start before {@code slot}; decided at {@code at}. */
     record NotBefore(Instant slot, Instant at) implements Claim {

@@ -106,7 +106,18 @@ public class QueueStore {
      *     slot was really taken, however long the lock took to get
      */
     public Claim claim(Supplier<Instant> clock, RateLimit rate, String owner, Duration lease) {
-        return tx.execute(status -> claims.claim(clock, rate, owner, lease));
+        return claim(clock, rate, owner, lease, 0);
+    }
+
+    /**
+     * Takes the slot as {@link #claim(Supplier, RateLimit, String, Duration)} does, and with slot
+     * packing fills it: the next batches in the order join the chosen one whole while the slot's
+     * ids stay within {@code packUpTo}, up to the first that does not fit.
+     *
+     * @param packUpTo the most ids a slot carries (the batch size); 0 for one batch per slot
+     */
+    public Claim claim(Supplier<Instant> clock, RateLimit rate, String owner, Duration lease, int packUpTo) {
+        return tx.execute(status -> claims.claim(clock, rate, owner, lease, packUpTo));
     }
 
     /**

@@ -22,7 +22,8 @@ import dev.ingestion.queue.RateLimit;
  * Taking a slot: lock the limiter row, and if the slot is open, pick the first batch by
  * (priority, ingestion sequence, batch index) among the waiting batches and the triggered batches
  * whose lease has run out (a re-run keeps its place in that order), mark it started with a lease,
- * and record the start. Every step in one transaction, so no two claims see the same slot or the
+ * and record the start. With slot packing, the batches that follow it in that order join the slot
+ * while their ids fit. Every step in one transaction, so no two claims see the same slot or the
  * same batch.
  */
 final class SlotClaim {
@@ -41,8 +42,14 @@ final class SlotClaim {
         this.events = new EventLog(jdbc);
     }
 
-    /** Runs inside the caller's transaction, which the limiter's lock then spans. */
-    Claim claim(Supplier<Instant> clock, RateLimit rate, String owner, Duration lease) {
+    /**
+     * Runs inside the caller's transaction, which the limiter's lock then spans.
+     *
+     * @param packUpTo with slot packing, the most ids the slot carries: after the chosen batch, the
+     *     next batches in the order join it whole while they fit, up to the first that does not;
+     *     0 for one batch per slot
+     */
+    Claim claim(Supplier<Instant> clock, RateLimit rate, String owner, Duration lease, int packUpTo) {
         RateLimiterRow.Row row = limiter.lockRow(rate);
         if (row.paused()) {
             return new Claim.Paused();
@@ -53,6 +60,36 @@ final class SlotClaim {
             return new Claim.NotBefore(rate.slotAfter(limit), now);
         }
         Instant leaseUntil = now.plus(lease);
+        boolean probe = rate.breakerOpen(limit);
+        Optional<Pick> first = next(now);
+        if (first.isEmpty()) {
+            return new Claim.Idle();
+        }
+        limiter.recordStart(now);
+        List<ClaimedBatch> slot = new ArrayList<>();
+        slot.add(start(first.get(), now, owner, leaseUntil, probe));
+        // A probe sends one id to see whether the upstream is back: it travels alone. Starting a
+        // batch takes it out of both selections (a fresh one moves next_batch on, a re-run gets a
+        // lease), so the same two reads give the next batch in the order.
+        int ids = slot.get(0).toFetch().size();
+        while (!probe && ids < packUpTo) {
+            Optional<Pick> following = next(now);
+            if (following.isEmpty() || ids + following.get().pending().size() > packUpTo) {
+                break;
+            }
+            ClaimedBatch packed = start(following.get(), now, owner, leaseUntil, false);
+            ids += packed.toFetch().size();
+            slot.add(packed);
+        }
+        return new Claim.Started(slot);
+    }
+
+    /**
+     * The first batch by (priority, ingestion sequence, batch index) among the waiting batches and
+     * the triggered ones whose lease ran out and whose retry is due, with the ids it still has to
+     * fetch.
+     */
+    private Optional<Pick> next(Instant now) {
         Optional<Candidate> orphan = jdbc.sql("""
                 SELECT b.ingestion_id, b.idx, b.attempts, b.counted_attempts, i.priority, i.seq
                 FROM batch b JOIN ingestion i ON i.id = b.ingestion_id
@@ -88,17 +125,19 @@ final class SlotClaim {
                 .optional();
         Optional<Candidate> next =
                 orphan.isEmpty() ? fresh : fresh.isEmpty() || orphan.get().precedes(fresh.get()) ? orphan : fresh;
-        if (next.isEmpty()) {
-            return new Claim.Idle();
-        }
-        Candidate pick = next.get();
-        if (pick == orphan.orElse(null)) {
+        return next.map(
+                pick -> new Pick(pick, pick == orphan.orElse(null), pendingItems(pick.ingestionId(), pick.index())));
+    }
+
+    /** Marks a batch started with a lease at {@code now}, the slot's start, and logs the start. */
+    private ClaimedBatch start(Pick chosen, Instant now, String owner, Instant leaseUntil, boolean probe) {
+        Candidate pick = chosen.candidate();
+        if (chosen.rerun()) {
             restart(pick, now, owner, leaseUntil);
         } else {
             startFresh(pick, now, owner, leaseUntil);
         }
         int attempt = pick.attempts() + 1;
-        limiter.recordStart(now);
         jdbc.sql("""
                 INSERT INTO batch_start (ingestion_id, idx, attempt, started_at, owner)
                 VALUES (:ingestion, :idx, :attempt, :now, :owner)
@@ -110,15 +149,15 @@ final class SlotClaim {
                 .param("owner", owner)
                 .update();
         events.append(pick.ingestionId(), EventKind.BATCH_STARTED, pick.index(), attempt, now);
-        return new Claim.Started(new ClaimedBatch(
+        return new ClaimedBatch(
                 pick.ingestionId(),
                 pick.index(),
                 pick.priority(),
                 attempt,
                 pick.countedAttempts(),
                 now,
-                pendingItems(pick.ingestionId(), pick.index()),
-                rate.breakerOpen(limit)));
+                chosen.pending(),
+                probe);
     }
 
     private void startFresh(Candidate pick, Instant now, String owner, Instant leaseUntil) {
@@ -176,6 +215,9 @@ final class SlotClaim {
         }
         return items;
     }
+
+    /** A batch chosen to start: a re-run or a fresh one, and its ids without an outcome. */
+    private record Pick(Candidate candidate, boolean rerun, List<ClaimedBatch.Item> pending) {}
 
     private record Candidate(
             UUID ingestionId, int index, int attempts, int countedAttempts, Priority priority, long seq) {
