@@ -3,8 +3,10 @@ package dev.ingestion.store;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -41,19 +43,28 @@ final class IngestCommit {
         Map<Priority, Long> enqueued = lockQueueTotals(group);
         Map<String, Long> waiting = lockOwnerTallies(group);
         Admission[] admissions = new Admission[group.size()];
-        replayKnownKeys(group, admissions);
+        boolean[] keyStored = settleKeys(group, admissions);
+        List<MapSqlParameterSource> refusedKeys = new ArrayList<>();
         for (int i = 0; i < group.size(); i++) {
             if (admissions[i] == null) {
                 NewIngestion ingestion = group.get(i);
                 long before = waiting.get(ingestion.tallyOwner());
                 if (maxWaitingIds > 0 && before + ingestion.ids().length > maxWaitingIds) {
                     admissions[i] = new Admission.OverQuota(before);
+                    if (keyStored[i]) {
+                        refusedKeys.add(keyName(ingestion.idempotency()));
+                    }
                 } else {
                     waiting.put(ingestion.tallyOwner(), before + ingestion.ids().length);
                 }
             }
         }
-        storeKeys(group, admissions);
+        if (!refusedKeys.isEmpty()) {
+            // A refused request keeps no key: its retry, once the owner is under the cap, is a new request.
+            batchJdbc.batchUpdate(
+                    "DELETE FROM idempotency_key WHERE scope = :scope AND idem_key = :key",
+                    refusedKeys.toArray(MapSqlParameterSource[]::new));
+        }
         List<NewIngestion> stored = new ArrayList<>();
         Map<String, Long> added = new TreeMap<>();
         for (int i = 0; i < group.size(); i++) {
@@ -94,35 +105,97 @@ final class IngestCommit {
     }
 
     /**
-     * Requests whose key a commit already holds are answered as that commit answered them. Looked
-     * up after the owners' tallies are locked: a key's scope is its owner, so a commit of the same
-     * key on another instance either committed before that lock was granted, and is seen here, or
-     * waits for this one and sees its key.
+     * Stores the key of each keyed request unless a commit already holds it, and answers those
+     * whose key is held as that commit answered them; says which keys it stored. A key's own
+     * insert is its look-up: a probe of the primary key with both of its columns, which no
+     * planner turns into a scan whatever the table's statistics say. A batched read of the
+     * group's keys (scope = ? AND key IN (...)) before the inserts did: on PostgreSQL, until the
+     * table's first ANALYZE, its plan read every key of the scope and filtered, a read that grew
+     * with the table (20 ms a commit at 100,000 keys, most of the commit). Done after the owners'
+     * tallies are locked: a key's scope is its owner, so a commit of the same key on another
+     * instance either committed before that lock was granted, and its key is found here, or waits
+     * for this one and finds this one's.
      */
-    private void replayKnownKeys(List<NewIngestion> group, Admission[] admissions) {
-        Map<String, List<String>> keysByScope = new HashMap<>();
-        for (NewIngestion ingestion : group) {
-            IdempotencyKey key = ingestion.idempotency();
-            if (key != null) {
-                keysByScope
-                        .computeIfAbsent(key.scope(), scope -> new ArrayList<>())
-                        .add(key.key());
-            }
-        }
-        if (keysByScope.isEmpty()) {
-            return;
-        }
-        // One read per scope (a commit's requests are mostly one key's), not one per request: on
-        // PostgreSQL each read is a round trip the whole group waits for.
-        Map<IdempotencyKey.Name, Admission.Replayed> stored = new HashMap<>();
-        keysByScope.forEach((scope, keys) -> reads.storedKeys(scope, keys)
-                .forEach((key, answer) -> stored.put(new IdempotencyKey.Name(scope, key), answer)));
+    private boolean[] settleKeys(List<NewIngestion> group, Admission[] admissions) {
+        boolean[] stored = new boolean[group.size()];
+        List<Integer> pending = new ArrayList<>();
+        Set<IdempotencyKey.Name> names = new HashSet<>();
         for (int i = 0; i < group.size(); i++) {
             IdempotencyKey key = group.get(i).idempotency();
             if (key != null) {
-                admissions[i] = stored.get(key.name());
+                if (!names.add(key.name())) {
+                    // Ingestions holds a key while it commits, so one group never has it twice.
+                    throw new IllegalArgumentException("one commit holds the key " + key.name() + " twice");
+                }
+                pending.add(i);
             }
         }
+        while (!pending.isEmpty()) {
+            List<Integer> held = new ArrayList<>();
+            int[] counts = batchJdbc.batchUpdate(
+                    INSERT_NEW_KEY,
+                    pending.stream().map(i -> keyRow(group.get(i))).toArray(MapSqlParameterSource[]::new));
+            for (int j = 0; j < counts.length; j++) {
+                if (counts[j] == 1) {
+                    stored[pending.get(j)] = true;
+                } else if (counts[j] == 0) {
+                    held.add(pending.get(j));
+                } else {
+                    throw new IllegalStateException(
+                            "the driver did not count the rows of a key's insert: " + counts[j]);
+                }
+            }
+            // A key the purge deleted between the insert and this read is tried again.
+            pending = replay(group, held, admissions);
+        }
+        return stored;
+    }
+
+    private static final String INSERT_NEW_KEY = """
+            INSERT INTO idempotency_key (scope, idem_key, fingerprint, ingestion_id, status, created_at)
+            SELECT :scope, :key, :fingerprint, :ingestion, :status, :createdAt
+            WHERE NOT EXISTS (SELECT 1 FROM idempotency_key WHERE scope = :scope AND idem_key = :key)
+            """;
+
+    private static MapSqlParameterSource keyRow(NewIngestion ingestion) {
+        IdempotencyKey key = ingestion.idempotency();
+        return keyName(key)
+                .addValue("fingerprint", key.fingerprint())
+                .addValue("ingestion", ingestion.id())
+                .addValue("status", key.status())
+                .addValue("createdAt", Sql.ts(ingestion.createdAt()));
+    }
+
+    private static MapSqlParameterSource keyName(IdempotencyKey key) {
+        return new MapSqlParameterSource().addValue("scope", key.scope()).addValue("key", key.key());
+    }
+
+    /**
+     * Answers the requests at {@code held}, whose keys a commit stored before, as that commit
+     * answered them; returns those whose key is no longer there.
+     */
+    private List<Integer> replay(List<NewIngestion> group, List<Integer> held, Admission[] admissions) {
+        if (held.isEmpty()) {
+            return held;
+        }
+        // One read per scope (a commit's requests are mostly one key's), not one per request: on
+        // PostgreSQL each read is a round trip the whole group waits for.
+        Map<String, List<String>> keysByScope = new HashMap<>();
+        for (int i : held) {
+            IdempotencyKey key = group.get(i).idempotency();
+            keysByScope.computeIfAbsent(key.scope(), scope -> new ArrayList<>()).add(key.key());
+        }
+        Map<IdempotencyKey.Name, Admission.Replayed> stored = new HashMap<>();
+        keysByScope.forEach((scope, keys) -> reads.storedKeys(scope, keys)
+                .forEach((key, answer) -> stored.put(new IdempotencyKey.Name(scope, key), answer)));
+        List<Integer> gone = new ArrayList<>();
+        for (int i : held) {
+            admissions[i] = stored.get(group.get(i).idempotency().name());
+            if (admissions[i] == null) {
+                gone.add(i);
+            }
+        }
+        return gone;
     }
 
     /** The tallies of the group's owners ({@link QueueStore#registerOwners} made them), locked in name order. */
@@ -137,34 +210,6 @@ final class IngestCommit {
             throw new IllegalStateException("owners without a tally: " + owners + " found " + waiting.keySet());
         }
         return waiting;
-    }
-
-    private void storeKeys(List<NewIngestion> group, Admission[] admissions) {
-        List<MapSqlParameterSource> rows = new ArrayList<>();
-        for (int i = 0; i < group.size(); i++) {
-            if (admissions[i] == null && group.get(i).idempotency() != null) {
-                rows.add(keyRow(group.get(i)));
-            }
-        }
-        if (!rows.isEmpty()) {
-            batchJdbc.batchUpdate(INSERT_KEY, rows.toArray(MapSqlParameterSource[]::new));
-        }
-    }
-
-    private static final String INSERT_KEY = """
-            INSERT INTO idempotency_key (scope, idem_key, fingerprint, ingestion_id, status, created_at)
-            VALUES (:scope, :key, :fingerprint, :ingestion, :status, :createdAt)
-            """;
-
-    private static MapSqlParameterSource keyRow(NewIngestion ingestion) {
-        IdempotencyKey key = ingestion.idempotency();
-        return new MapSqlParameterSource()
-                .addValue("scope", key.scope())
-                .addValue("key", key.key())
-                .addValue("fingerprint", key.fingerprint())
-                .addValue("ingestion", ingestion.id())
-                .addValue("status", key.status())
-                .addValue("createdAt", Sql.ts(ingestion.createdAt()));
     }
 
     private void insertRows(List<NewIngestion> ingestions, Map<Priority, Long> enqueued) {

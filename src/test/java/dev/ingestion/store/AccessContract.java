@@ -163,6 +163,36 @@ abstract class AccessContract {
     }
 
     @Test
+    void aRequestRefusedForItsCapKeepsNoKeySoItsRetryIsANewRequest() {
+        assertThat(insert(ingestion("alpha", 6, null), 10)).isEqualTo(Admission.STORED);
+        NewIngestion refused = ingestion("alpha", 5, key("alpha", "k-cap", "p"));
+        NewIngestion admitted = ingestion("alpha", 4, key("alpha", "k-fits", "p"));
+
+        // in one commit, as a group commit would take them
+        assertThat(store.insertIngestions(List.of(refused, admitted), 10))
+                .containsExactly(new Admission.OverQuota(6), Admission.STORED);
+        assertThat(reads.storedKey("alpha", "k-cap")).isEmpty();
+        assertThat(reads.storedKey("alpha", "k-fits")).contains(new Admission.Replayed(admitted.id(), 201, "p"));
+
+        NewIngestion retry = ingestion("alpha", 5, key("alpha", "k-cap", "p"));
+        assertThat(insert(retry, 20)).isEqualTo(Admission.STORED);
+        assertThat(reads.storedKey("alpha", "k-cap")).contains(new Admission.Replayed(retry.id(), 201, "p"));
+    }
+
+    @Test
+    void aGroupMixingStoredAndNewKeysReplaysTheOneAndStoresTheOther() {
+        NewIngestion first = ingestion("alpha", 2, key("alpha", "k-old", "p"));
+        assertThat(insert(first, 0)).isEqualTo(Admission.STORED);
+        NewIngestion fresh = ingestion("alpha", 3, key("alpha", "k-new", "p"));
+
+        assertThat(store.insertIngestions(
+                        List.of(ingestion("alpha", 2, key("alpha", "k-old", "p")), fresh, ingestion("alpha", 1, null))))
+                .containsExactly(new Admission.Replayed(first.id(), 201, "p"), Admission.STORED, Admission.STORED);
+        assertThat(ingestionCount()).isEqualTo(3);
+        assertThat(waitingIds("alpha")).isEqualTo(6);
+    }
+
+    @Test
     void idsStopCountingAgainstTheCapWhenTheirBatchCompletes() {
         NewIngestion first = ingestion("alpha", 10, null);
         assertThat(insert(first, 10)).isEqualTo(Admission.STORED);
