@@ -18,11 +18,23 @@ final class Fingerprint {
 
     private static final int IDS_AT_ONCE = 2048;
 
+    /**
+     * A record's components, read once per class: Class.getRecordComponents() builds new
+     * component and Method objects, looking up their names in the JVM's symbol table, on each
+     * call, which was the most of what a key cost the request's thread (perf, issue 13).
+     */
+    private static final ClassValue<RecordComponent[]> COMPONENTS = new ClassValue<>() {
+        @Override
+        protected RecordComponent[] computeValue(Class<?> type) {
+            return type.getRecordComponents();
+        }
+    };
+
     private Fingerprint() {}
 
     static String of(Record request) {
         MessageDigest digest = sha256();
-        for (RecordComponent component : request.getClass().getRecordComponents()) {
+        for (RecordComponent component : COMPONENTS.get(request.getClass())) {
             text(digest, component.getName());
             try {
                 value(digest, component.getAccessor().invoke(request));
