@@ -8,6 +8,9 @@ terminating chunk, or the connection closed) is counted as closed: the service d
 that falls 256 events behind, so a closed stream here means the readers did not keep up, or the
 service dropped one that did.
 
+`path` is /events (the dashboard's stream) unless given; a list of paths opens stream i on
+path[i % len(path)], e.g. one GET /status/{id}/events per ingestion (BENCH_ONLY=webhooks).
+
     readers = SseReaders("127.0.0.1", port, 200).start()
     readers.await_first("queue", timeout=30)   # every stream has had its first queue event
     before = readers.snapshot()
@@ -54,12 +57,14 @@ class SseReaders:
     # ---- lifecycle --------------------------------------------------------------------------
 
     def start(self):
-        request = (f"GET {self.path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAccept: text/event-stream\r\n"
-                   + "".join(f"{k}: {v}\r\n" for k, v in self.headers.items()) + "\r\n").encode()
-        for _ in range(self.n):
+        paths = list(self.path) if isinstance(self.path, (list, tuple)) else [self.path]
+        requests = [(f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAccept: text/event-stream\r\n"
+                     + "".join(f"{k}: {v}\r\n" for k, v in self.headers.items()) + "\r\n").encode()
+                    for path in paths]
+        for i in range(self.n):
             sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            sock.sendall(request)
+            sock.sendall(requests[i % len(requests)])
             sock.setblocking(False)
             stream = _Stream(sock)
             with self.lock:
