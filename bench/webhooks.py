@@ -313,6 +313,8 @@ def bench_webhooks(args, store, r):
             for t in drained:
                 per_s[int(t - t_open)] = per_s.get(int(t - t_open), 0) + 1
             b["peak_1s"] = max(per_s.values())
+            b["per_s"] = [per_s.get(i, 0) for i in range(int(last - t_open) + 1)]
+            b["idle_s"] = sum(1 for n in b["per_s"] if n == 0)
             b["service_cpu_share"] = (cpu_end - cpu_t) / (last + 1 - (t_open - 1))
             b["bench_cpu_share"] = (own_end - own_t) / (last + 1 - (t_open - 1))
         text = metrics_text(svc)
@@ -323,7 +325,7 @@ def bench_webhooks(args, store, r):
         log(f"{store}: (b) {b['drained']:,} of a backlog of {b['expected']:,} delivered after T in "
             f"{b.get('drain_s', float('nan')):.1f} s: {b.get('rate', 0):.0f}/s (10-90%: {b.get('rate_10_90', 0):.0f}/s, "
             f"peak second {b.get('peak_1s', 0)}); duplicates {b['duplicates']}, bad signatures {b['bad_signatures']}; "
-            f"pending at the end {b['pending_end']}; attempts (ingest_webhook_attempt_seconds) p50 "
+            f"pending at the end {b['pending_end']}; per second after T: {b.get('per_s')}; attempts (ingest_webhook_attempt_seconds) p50 "
             f"{ms(b['attempt_p50'])}, p99 {ms(b['attempt_p99'])}")
     finally:
         if feeder:
@@ -367,7 +369,17 @@ def window(svc, seconds, readers=None):
         w["events"] = sum(events)
         w["streams_with_events"] = sum(1 for e in events if e)
         w["bytes"] = snap1["bytes"] - snap0["bytes"]
+    w["live_heap"] = live_heap(svc)
     return w
+
+
+def live_heap(svc):
+    """Heap used right after a full collection (jcmd GC.run), outside the CPU windows: what is live."""
+    out = subprocess.run(["jcmd", str(svc.proc.pid), "GC.run"], capture_output=True, text=True, timeout=60)
+    if out.returncode != 0:
+        return None
+    time.sleep(1)
+    return (metric(metrics_text(svc), "jvm_memory_used_bytes", area="heap") or 0) / 1024 / 1024
 
 
 def heads(readers):
@@ -394,7 +406,7 @@ def bench_streams(args, store, r):
         c["none"] = window(svc, args.seconds)
         w = c["none"]
         log(f"{store}: (c) no stream: {w['cpu_per_min']:.2f} CPU s/min, RSS {w['end']['rss']:.0f} MB, heap mean "
-            f"{w['heap_mean']:.0f} MB, {w['end']['threads']:.0f} threads")
+            f"{w['heap_mean']:.0f} MB (after a full GC {w['live_heap']:.0f} MB), {w['end']['threads']:.0f} threads")
         opened = time.monotonic()
         readers = SseReaders("127.0.0.1", svc.port, len(ids), path=[f"/status/{i}/events" for i in ids]).start()
         c["open_s"] = time.monotonic() - opened
@@ -413,7 +425,8 @@ def bench_streams(args, store, r):
         c["streams"] = window(svc, args.seconds, readers)
         w = c["streams"]
         log(f"{store}: (c) {len(ids):,} streams: {w['cpu_per_min']:.2f} CPU s/min, RSS {w['end']['rss']:.0f} MB, "
-            f"heap mean {w['heap_mean']:.0f} MB, {w['end']['threads']:.0f} threads; {w['closed']} closed, "
+            f"heap mean {w['heap_mean']:.0f} MB (after a full GC {w['live_heap']:.0f} MB), {w['end']['threads']:.0f} "
+            f"threads (most {w['threads_max']:.0f}); {w['closed']} closed, "
             f"{w['no_heartbeat']} without a heartbeat in the window, {w['events']} events; readers "
             f"{w['readers_cpu_per_min']:.2f} CPU s/min")
         readers.stop()
@@ -484,7 +497,7 @@ def rows(results, stores):
                 f"{b['refused']:,} answered 503 before T, {b['never_tried_before_t']:,} not tried yet by then; "
                 f"`ingest_webhook_pending` {b['pending_at_t']:.0f} at T − 1 s) · drained in {b['drain_s']:.1f} s after T: "
                 f"**{b['rate']:,.0f} deliveries/s** (10-90%: {b['rate_10_90']:,.0f}/s, busiest second "
-                f"{b['peak_1s']:,}; first {b['first_after'] * 1000:.0f} ms after T) · {b['drained']:,} of "
+                f"{b['peak_1s']:,}, seconds with none {b['idle_s']}; first {b['first_after'] * 1000:.0f} ms after T) · {b['drained']:,} of "
                 f"{b['expected']:,} delivered, {b['early']} before T · {b['duplicates']} duplicates · "
                 f"{b['bad_signatures']} bad signatures · pending at the end {b['pending_end']:.0f} · CPU during the "
                 f"drain: service {b['service_cpu_share']:.0%} of a core, receiver and bench {b['bench_cpu_share']:.0%}")
@@ -502,8 +515,11 @@ def rows(results, stores):
         extra = s["end"]["rss"] - n["end"]["rss"]
         return (f"RSS {n['end']['rss']:,.0f} → {s['end']['rss']:,.0f} MB (**{extra:+,.0f} MB**; after the streams closed "
                 f"{c['after']['end']['rss']:,.0f} MB) · heap used, mean of the 5 s samples {n['heap_mean']:,.0f} → "
-                f"{s['heap_mean']:,.0f} MB (max {n['heap_max']:,.0f} → {s['heap_max']:,.0f}) · live threads "
-                f"{n['end']['threads']:.0f} → {s['end']['threads']:.0f} (max {s['threads_max']:.0f}) "
+                f"{s['heap_mean']:,.0f} MB (max {n['heap_max']:,.0f} → {s['heap_max']:,.0f}; after a full collection at "
+                f"the window's end {n['live_heap']:,.0f} → {s['live_heap']:,.0f} MB, after the streams "
+                f"{c['after']['live_heap']:,.0f} MB) · live threads "
+                f"{n['end']['threads']:.0f} → {s['end']['threads']:.0f} (most in a 5 s sample {n['threads_max']:.0f} → "
+                f"{s['threads_max']:.0f}; after the streams {c['after']['threads_max']:.0f}) "
                 + verdict(extra < 100))
     row(f"(c) {ARGS.streams:,} open `GET /status/{{id}}/events` streams on one instance (`INGEST_INTERVAL="
         f"{STREAM_INTERVAL_MS}ms`; one ingestion of {STREAM_RUNNER_IDS:,} ids running, the others of 3 ids queued "
