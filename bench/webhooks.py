@@ -163,17 +163,26 @@ def await_quiet(svc, api, receiver, expected_ids, timeout):
     return False
 
 
-def store_env(args, store, folder):
+def store_env(args, store, folder, database):
     if store == "h2":
         return {"INGEST_DB_URL": "jdbc:h2:file:" + os.path.join(folder, "data", "ingest")}
-    return {"INGEST_DB_URL": f"jdbc:postgresql://{args.pg_host_port}/postgres", "INGEST_DB_USER": args.pg_user,
+    if database != "postgres":
+        # a database of its own: the store keeps the interval it was first used with, and refuses
+        # an instance started with another (over JDBC with H2's shell, which has both drivers)
+        out = subprocess.run([args.java, "-cp", args.classpath, "org.h2.tools.Shell", "-url",
+                              f"jdbc:postgresql://{args.pg_host_port}/postgres", "-user", args.pg_user, "-password",
+                              args.pg_password, "-sql", f"CREATE DATABASE {database}"],
+                             capture_output=True, text=True, timeout=120)
+        if out.returncode != 0:
+            raise RuntimeError(f"CREATE DATABASE {database} failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
+    return {"INGEST_DB_URL": f"jdbc:postgresql://{args.pg_host_port}/{database}", "INGEST_DB_USER": args.pg_user,
             "INGEST_DB_PASSWORD": args.pg_password}
 
 
-def start_service(args, name, store, env):
+def start_service(args, name, store, env, database="postgres"):
     folder = os.path.join(args.work, f"service-{name}")
     os.makedirs(folder)
-    svc = Service(args, name, {**store_env(args, store, folder), **env}, folder)
+    svc = Service(args, name, {**store_env(args, store, folder, database), **env}, folder)
     startup = svc.await_healthy()
     log(f"{name}: healthy after {startup:.1f} s (java {svc.jvm_options()})")
     return svc
@@ -391,7 +400,7 @@ def bench_streams(args, store, r):
     env = {"INGEST_INTERVAL": f"{STREAM_INTERVAL_MS}ms", "INGEST_UPSTREAM_DELAY": f"{STREAM_UPSTREAM_DELAY_MS}ms"}
     log(f"{store}: bin/ingestion-service with INGEST_INTERVAL={STREAM_INTERVAL_MS}ms, "
         f"INGEST_UPSTREAM_DELAY={STREAM_UPSTREAM_DELAY_MS}ms for {args.streams:,} event streams")
-    svc = start_service(args, f"{store}-streams", store, env)
+    svc = start_service(args, f"{store}-streams", store, env, database="streams")
     r.setdefault("jvm_options", svc.jvm_options())
     api = KeepAlive(svc)
     readers = None
@@ -602,6 +611,7 @@ def main():
     p.add_argument("--bench-dir", required=True)
     p.add_argument("--jar", required=True)
     p.add_argument("--java", default="java")
+    p.add_argument("--classpath", default="", help="test classes and dependencies (H2's shell, for PostgreSQL)")
     p.add_argument("--launcher", required=True)
     p.add_argument("--java-opts", default="")
     p.add_argument("--stores", default="h2")
