@@ -154,6 +154,9 @@ public final class EventHub implements SmartLifecycle {
                     .add(stream);
         }
         stream.viewer().onClose(() -> unfollow(stream));
+        // The answer's head goes out with the first frame: without this one, a client following an
+        // ingestion that has not started yet saw no response at all until the first heartbeat.
+        stream.viewer().offer(Frame.comment("following"), writers);
         stream.catchUp(events, clock.instant(), writers);
         if (stream.done()) {
             unfollow(stream);

@@ -64,8 +64,12 @@ final class Viewer {
         try {
             writers.execute(this::write);
         } catch (RejectedExecutionException busy) {
-            // every writer is held by a client that does not read: this one goes, not them all
-            close();
+            // Every writer is busy (a heartbeat to a thousand streams at once, or clients that do
+            // not read): the frame waits in this viewer's queue and the next offer, an event or
+            // the next heartbeat, tries again. Only a viewer that falls MOST_WAITING behind goes.
+            synchronized (this) {
+                writing = false;
+            }
         }
     }
 

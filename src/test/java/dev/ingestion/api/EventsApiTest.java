@@ -186,6 +186,28 @@ class EventsApiTest extends ServiceOnH2 {
         assertThat(describe(resumed)).containsExactlyElementsOf(describe(all.subList(3, 5)));
     }
 
+    /**
+     * The answer's head is sent at once, before any event: a client following an ingestion that
+     * waits behind others otherwise saw no response at all until the first heartbeat (15 s).
+     */
+    @Test
+    void anIngestionsStreamIsAnsweredAtOnceWithAFirstCommentBeforeAnyEvent() throws Exception {
+        KeyedClient api = new KeyedClient(port);
+        String id = KeyedClient.ingestionId(api.ingest("{\"ids\": [9], \"priority\": \"LOW\"}", "X-API-Key", TEAM));
+        HttpResponse<Stream<String>> response = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/status/" + id + "/events"))
+                                .timeout(Duration.ofSeconds(5))
+                                .header("X-API-Key", TEAM)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofLines());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        try (Stream<String> lines = response.body()) {
+            assertThat(lines.findFirst()).contains(":following");
+        }
+    }
+
     @Test
     void anotherKeysIngestionIsNotFoundAndAnOddLastEventIdIsRefused() throws Exception {
         KeyedClient api = new KeyedClient(port);
