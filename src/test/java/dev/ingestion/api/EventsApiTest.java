@@ -192,13 +192,14 @@ class EventsApiTest extends ServiceOnH2 {
      */
     @Test
     void anIngestionsStreamIsAnsweredAtOnceWithAFirstCommentBeforeAnyEvent() throws Exception {
+        // another key than the viewer's of the test above, which must see none of this
         KeyedClient api = new KeyedClient(port);
-        String id = KeyedClient.ingestionId(api.ingest("{\"ids\": [9], \"priority\": \"LOW\"}", "X-API-Key", TEAM));
+        String id = KeyedClient.ingestionId(api.ingest("{\"ids\": [9], \"priority\": \"LOW\"}", "X-API-Key", OTHER));
         HttpResponse<Stream<String>> response = HttpClient.newHttpClient()
                 .send(
                         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/status/" + id + "/events"))
                                 .timeout(Duration.ofSeconds(5))
-                                .header("X-API-Key", TEAM)
+                                .header("X-API-Key", OTHER)
                                 .build(),
                         HttpResponse.BodyHandlers.ofLines());
 
