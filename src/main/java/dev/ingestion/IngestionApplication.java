@@ -245,7 +245,10 @@ public class IngestionApplication {
                 owner,
                 rateLimit.floor(),
                 settings.batchSize(),
-                settings.packing() ? " (slot packing)" : "",
+                (settings.packing() ? " (slot packing)" : "")
+                        + (settings.fairShare().on()
+                                ? " (fair share by " + settings.fairShare().label() + ")"
+                                : ""),
                 settings.upstreamDelay(),
                 settings.dbUrl());
         DispatchMetrics metrics = new DispatchMetrics(registry);
@@ -330,8 +333,9 @@ public class IngestionApplication {
      * now, so that instances never race to add one at a first ingestion.
      */
     @Bean
-    ApiKeys apiKeys(AccessSettings access, QueueStore store) {
+    ApiKeys apiKeys(AccessSettings access, IngestSettings settings, QueueStore store) {
         ApiKeys keys = ApiKeys.from(access);
+        settings.requireKeysForFairShare(keys.enabled());
         if (keys.enabled()) {
             store.registerOwners(keys.names());
             log.info("API keys on: {}", keys.names());

@@ -13,7 +13,7 @@ import dev.ingestion.store.SettingsStore;
 
 /**
  * Every instance of a deployment must share the settings that decide which batch runs when (the
- * interval and how far throttling may stretch it, the batch size, the retry policy, slot packing) and one scheduling protocol, or the rate limit and
+ * interval and how far throttling may stretch it, the batch size, the retry policy, slot packing, fair share) and one scheduling protocol, or the rate limit and
  * the order mean different things on different instances. The first instance records its values
  * in the store; a later one with other values, with a newer protocol in force, or with a setting
  * it does not know (a newer version's), refuses to start. The first instance of a newer protocol
@@ -30,6 +30,7 @@ public final class DeploymentGuard {
 
     private static final String PROTOCOL_SETTING = "protocol";
     private static final String PACKING = "packing";
+    private static final String FAIRNESS = "fairness";
     /** Stores set up before the protocol was recorded speak version 1. */
     private static final String PROTOCOL_BEFORE_IT_WAS_RECORDED = "1";
     /** Names as recorded, and as a person reads them in a refusal. */
@@ -40,9 +41,10 @@ public final class DeploymentGuard {
      * absent. Slot packing is one: an older version, which does not know it and never packs, then
      * refuses a store only once packing is on (a setting it does not know), and keeps running
      * beside this one while packing is off, as the two share everything else. That is also why
-     * packing did not raise the protocol: a new protocol would shut every older instance out.
+     * packing did not raise the protocol: a new protocol would shut every older instance out. Fair
+     * share is another, for the same reasons: an older version orders first in, first out.
      */
-    private static final Map<String, String> ABSENT_MEANS = Map.of(PACKING, "false");
+    private static final Map<String, String> ABSENT_MEANS = Map.of(PACKING, "false", FAIRNESS, "off");
 
     private static final Logger log = LoggerFactory.getLogger(DeploymentGuard.class);
 
@@ -56,6 +58,9 @@ public final class DeploymentGuard {
         mine.put("max_interval", settings.maxInterval().toString());
         if (settings.packing()) {
             mine.put(PACKING, "true");
+        }
+        if (settings.fairShare().on()) {
+            mine.put(FAIRNESS, settings.fairShare().label());
         }
         // Checked before anything is recorded: no instance adopts settings over a newer protocol.
         refuseNewerVersion(store.deploymentSettings());
@@ -142,6 +147,7 @@ public final class DeploymentGuard {
         names.put("max_attempts", "max attempts");
         names.put("max_interval", "max interval");
         names.put(PACKING, "slot packing");
+        names.put(FAIRNESS, "fair share");
         return names;
     }
 }

@@ -7,6 +7,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.convert.DurationUnit;
 import org.springframework.util.unit.DataSize;
 
+import dev.ingestion.queue.Fairness;
+
 /**
  * Every knob, bound from the environment variables named in application.properties. A bare
  * number of a duration means seconds.
@@ -31,7 +33,8 @@ public record IngestSettings(
         @DurationUnit(ChronoUnit.SECONDS) Duration bodyTimeout,
         @DurationUnit(ChronoUnit.SECONDS) Duration retention,
         @DurationUnit(ChronoUnit.SECONDS) Duration idempotencyTtl,
-        boolean packing) {
+        boolean packing,
+        String fairness) {
 
     /** How far throttling may stretch the interval when INGEST_MAX_INTERVAL is not set (or the interval, if longer). */
     static final Duration DEFAULT_MAX_INTERVAL = Duration.ofMinutes(2);
@@ -93,6 +96,24 @@ public record IngestSettings(
         require(
                 !idempotencyTtl.isNegative() && !idempotencyTtl.isZero(),
                 "INGEST_IDEMPOTENCY_TTL must be longer than 0, got " + idempotencyTtl);
+        fairness = fairness == null || fairness.isBlank() ? Fairness.OFF.label() : fairness.strip();
+        require(Fairness.parse(fairness).isPresent(), "INGEST_FAIRNESS must be off, ingestion or key, got " + fairness);
+    }
+
+    /** How the slots of one priority are shared (INGEST_FAIRNESS); off: first in, first out. */
+    public Fairness fairShare() {
+        return Fairness.parse(fairness).orElseThrow();
+    }
+
+    /**
+     * Fair share by key needs keys: with them off every ingestion has the one owner, and the mode
+     * would quietly be first in, first out.
+     */
+    public void requireKeysForFairShare(boolean apiKeysOn) {
+        require(
+                apiKeysOn || fairShare() != Fairness.KEY,
+                "INGEST_FAIRNESS=key shares slots among API keys, but API keys are off: set INGEST_API_KEYS "
+                        + "(or INGEST_API_KEYS_FILE), or use INGEST_FAIRNESS=ingestion to share them among ingestions");
     }
 
     /**
@@ -106,7 +127,7 @@ public record IngestSettings(
     /** The password never reaches a log through this record. */
     @Override
     public String toString() {
-        return "IngestSettings[interval=%s, batchSize=%d, upstreamDelay=%s, maxIds=%d, maxBody=%s, dbUrl=%s, dbUser=%s, lease=%s, adoptSettings=%s, retryBackoff=%s, maxAttempts=%d, maxInterval=%s, acceptStatus=%d, drainTimeout=%s, bodyTimeout=%s, retention=%s, idempotencyTtl=%s, packing=%s]"
+        return "IngestSettings[interval=%s, batchSize=%d, upstreamDelay=%s, maxIds=%d, maxBody=%s, dbUrl=%s, dbUser=%s, lease=%s, adoptSettings=%s, retryBackoff=%s, maxAttempts=%d, maxInterval=%s, acceptStatus=%d, drainTimeout=%s, bodyTimeout=%s, retention=%s, idempotencyTtl=%s, packing=%s, fairness=%s]"
                 .formatted(
                         interval,
                         batchSize,
@@ -125,7 +146,8 @@ public record IngestSettings(
                         bodyTimeout,
                         retention,
                         idempotencyTtl,
-                        packing);
+                        packing,
+                        fairness);
     }
 
     private static void require(boolean condition, String message) {

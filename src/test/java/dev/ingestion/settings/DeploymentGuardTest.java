@@ -101,8 +101,8 @@ class DeploymentGuardTest {
                     .isInstanceOf(DeploymentSettingsMismatch.class)
                     .hasMessage("This store is in use by a newer version of the service (scheduling protocol 3, "
                             + "settings [batch_size, interval, protocol]); this instance speaks protocol 2 and knows the "
-                            + "settings [batch_size, interval, max_attempts, max_interval, packing, protocol, "
-                            + "retry_backoff].");
+                            + "settings [batch_size, fairness, interval, max_attempts, max_interval, packing, "
+                            + "protocol, retry_backoff].");
             assertThat(new StartupFailureAnalyzer().analyze(refused).getAction())
                     .contains("the version the other instances run");
         }
@@ -170,6 +170,64 @@ class DeploymentGuardTest {
         new DeploymentGuard(store, IngestSettingsTest.bind(Map.of("ingest.adopt-settings", "true")));
 
         assertThat(store.deploymentSettings()).doesNotContainKey("packing").containsEntry("batch_size", "3");
+        new DeploymentGuard(store, IngestSettingsTest.bind(Map.of()));
+    }
+
+    @Test
+    void fairShareIsRecordedOnlyWhenOnSoThatAnOlderInstanceRefusesTheStoreOnlyThen() {
+        new DeploymentGuard(store, IngestSettingsTest.bind(Map.of()));
+        assertThat(store.deploymentSettings()).doesNotContainKey("fairness");
+
+        new DeploymentGuard(
+                store,
+                IngestSettingsTest.bind(Map.of("ingest.fairness", "ingestion", "ingest.adopt-settings", "true")));
+
+        assertThat(store.deploymentSettings())
+                .containsEntry("fairness", "ingestion")
+                .containsEntry("protocol", "2");
+    }
+
+    @Test
+    void aMixedDeploymentIsRefusedWhicheverSideHasFairShareOnAndWhicheverModeItIs() {
+        new DeploymentGuard(store, IngestSettingsTest.bind(Map.of("ingest.fairness", "key")));
+
+        Throwable off = catchThrowable(() -> new DeploymentGuard(store, IngestSettingsTest.bind(Map.of())));
+        Throwable other = catchThrowable(
+                () -> new DeploymentGuard(store, IngestSettingsTest.bind(Map.of("ingest.fairness", "ingestion"))));
+
+        assertThat(off)
+                .isInstanceOf(DeploymentSettingsMismatch.class)
+                .hasMessage("This store is in use with fair share key, but this instance was started with "
+                        + "fair share off.");
+        assertThat(other)
+                .isInstanceOf(DeploymentSettingsMismatch.class)
+                .hasMessage("This store is in use with fair share key, but this instance was started with "
+                        + "fair share ingestion.");
+        assertThat(new StartupFailureAnalyzer().analyze(off).getAction()).contains("INGEST_FAIRNESS");
+        new DeploymentGuard(store, IngestSettingsTest.bind(Map.of("ingest.fairness", "key")));
+    }
+
+    @Test
+    void aStoreRecordedWithoutFairShareIsTakenAsFirstInFirstOutAndRefusesAnInstanceWithItOn() {
+        new DeploymentGuard(store, IngestSettingsTest.bind(Map.of("ingest.packing", "true")));
+
+        Throwable on = catchThrowable(() -> new DeploymentGuard(
+                store, IngestSettingsTest.bind(Map.of("ingest.packing", "true", "ingest.fairness", "ingestion"))));
+
+        assertThat(on)
+                .isInstanceOf(DeploymentSettingsMismatch.class)
+                .hasMessage("This store is in use with fair share off, but this instance was started with "
+                        + "fair share ingestion.");
+        assertThat(store.deploymentSettings()).doesNotContainKey("fairness");
+    }
+
+    @Test
+    void adoptingSettingsWithFairShareOffRemovesItsRecordSoThatOlderInstancesMayJoinAgain() {
+        new DeploymentGuard(store, IngestSettingsTest.bind(Map.of("ingest.fairness", "ingestion")));
+
+        new DeploymentGuard(store, IngestSettingsTest.bind(Map.of("ingest.adopt-settings", "true")));
+
+        assertThat(store.deploymentSettings()).doesNotContainKey("fairness");
         new DeploymentGuard(store, IngestSettingsTest.bind(Map.of()));
     }
 }

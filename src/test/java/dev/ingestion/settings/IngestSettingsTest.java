@@ -19,6 +19,7 @@ import org.springframework.boot.diagnostics.FailureAnalysis;
 
 import com.zaxxer.hikari.HikariDataSource;
 
+import dev.ingestion.queue.Fairness;
 import dev.ingestion.store.SettingsStore;
 import dev.ingestion.support.TestStores;
 
@@ -123,5 +124,27 @@ class IngestSettingsTest {
         assertThat(bind(Map.of("ingest.body-timeout", "2")).bodyTimeout()).isEqualTo(Duration.ofSeconds(2));
         assertThatThrownBy(() -> bind(Map.of("ingest.body-timeout", "0")))
                 .hasRootCauseMessage("INGEST_BODY_TIMEOUT must be at least 1ms, got PT0S");
+    }
+
+    @Test
+    void fairShareIsOffUnlessSetToIngestionOrKeyAndAnythingElseIsRefusedNamingTheVariable() {
+        assertThat(bind(Map.of()).fairShare()).isEqualTo(Fairness.OFF);
+        assertThat(bind(Map.of("ingest.fairness", "ingestion")).fairShare()).isEqualTo(Fairness.INGESTION);
+        assertThat(bind(Map.of("ingest.fairness", "key")).fairShare()).isEqualTo(Fairness.KEY);
+        assertThatThrownBy(() -> bind(Map.of("ingest.fairness", "keys")))
+                .hasRootCauseMessage("INGEST_FAIRNESS must be off, ingestion or key, got keys");
+    }
+
+    @Test
+    void fairShareByKeyWithApiKeysOffRefusesToStartSayingWhatToSet() {
+        IngestSettings byKey = bind(Map.of("ingest.fairness", "key"));
+
+        assertThatThrownBy(() -> byKey.requireKeysForFairShare(false))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("INGEST_FAIRNESS=key shares slots among API keys, but API keys are off: set "
+                        + "INGEST_API_KEYS (or INGEST_API_KEYS_FILE), or use INGEST_FAIRNESS=ingestion to share them "
+                        + "among ingestions");
+        byKey.requireKeysForFairShare(true);
+        bind(Map.of("ingest.fairness", "ingestion")).requireKeysForFairShare(false);
     }
 }
