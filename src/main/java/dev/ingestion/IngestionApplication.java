@@ -263,7 +263,8 @@ public class IngestionApplication {
                 owner,
                 batchWriters,
                 metrics,
-                settings.packUpTo());
+                settings.packUpTo(),
+                settings.fairShare());
         metrics.watch(dispatcher);
         return dispatcher;
     }

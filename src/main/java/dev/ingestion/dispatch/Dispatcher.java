@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.ingestion.queue.Claim;
 import dev.ingestion.queue.ClaimedBatch;
+import dev.ingestion.queue.Fairness;
 import dev.ingestion.queue.RateLimit;
 import dev.ingestion.store.QueueStore;
 import dev.ingestion.upstream.Outcome;
@@ -50,6 +51,8 @@ public final class Dispatcher {
     private final DispatchEvents events;
     /** With slot packing, the most ids one slot carries; 0: one batch per slot. */
     private final int packUpTo;
+    /** How the slots of one priority are shared among its ingestions (INGEST_FAIRNESS). */
+    private final Fairness fairness;
     /** The slot the last refused claim named: a start right after it is late by the difference. */
     private volatile Instant awaitedSlot;
     /** The interval in force as this instance last saw it, for metrics and the log. */
@@ -109,8 +112,43 @@ public final class Dispatcher {
             Executor workers,
             DispatchEvents events,
             int packUpTo) {
+        this(
+                store,
+                upstream,
+                retries,
+                clock,
+                decisions,
+                rateLimit,
+                lease,
+                owner,
+                workers,
+                events,
+                packUpTo,
+                Fairness.OFF);
+    }
+
+    /**
+     * @param packUpTo with slot packing (INGEST_PACKING), the most ids a slot carries; 0 for one
+     *     batch per slot
+     * @param fairness with fair share (INGEST_FAIRNESS), the slots of a priority go round-robin
+     *     among its ingestions or API keys
+     */
+    public Dispatcher(
+            QueueStore store,
+            Upstream upstream,
+            RetryPolicy retries,
+            Clock clock,
+            Clock decisions,
+            RateLimit rateLimit,
+            Duration lease,
+            String owner,
+            Executor workers,
+            DispatchEvents events,
+            int packUpTo,
+            Fairness fairness) {
         this.events = events;
         this.packUpTo = packUpTo;
+        this.fairness = fairness;
         this.store = store;
         this.upstream = upstream;
         this.retries = retries;
@@ -125,7 +163,7 @@ public final class Dispatcher {
 
     public Claim runOnce() {
         long began = System.nanoTime();
-        Claim claim = store.claim(this::decide, rateLimit, owner, lease, packUpTo);
+        Claim claim = store.claim(this::decide, rateLimit, owner, lease, packUpTo, fairness);
         Duration took = Duration.ofNanos(System.nanoTime() - began);
         Duration lateness = null;
         if (claim instanceof Claim.Started started) {

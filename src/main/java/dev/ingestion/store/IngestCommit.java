@@ -232,6 +232,9 @@ final class IngestCommit {
     private void insertRows(List<NewIngestion> ingestions, Map<Priority, Long> enqueued) {
         List<MapSqlParameterSource> rows = new ArrayList<>(ingestions.size());
         List<MapSqlParameterSource> chunkRows = new ArrayList<>();
+        // Read without a lock: a claim moving the counter meanwhile puts these ingestions one turn
+        // ahead of the back of the round, which is where they would have been a moment earlier.
+        long turn = new RateLimiterRow(jdbc).lastTurn();
         for (NewIngestion ingestion : ingestions) {
             int[] ids = ingestion.ids();
             int chunkSize = IdChunks.chunkSize(ingestion.batchSize());
@@ -249,6 +252,7 @@ final class IngestCommit {
                     .addValue("ids", IdChunks.inline(ids, chunkSize), Types.VARBINARY)
                     .addValue("enqueuedBefore", before)
                     .addValue("owner", ingestion.owner())
+                    .addValue("turn", turn)
                     .addValue(
                             "callbackUrl",
                             callback == null ? null : callback.url().toString())
@@ -257,9 +261,9 @@ final class IngestCommit {
         }
         batchJdbc.batchUpdate("""
                 INSERT INTO ingestion (id, priority, batch_size, chunk_size, id_count, batch_count, waiting, created_at,
-                                       ids, enqueued_before, owner, callback_url, callback_events)
+                                       ids, enqueued_before, owner, turn, callback_url, callback_events)
                 VALUES (:id, :priority, :batchSize, :chunkSize, :idCount, :batchCount, TRUE, :createdAt,
-                        :ids, :enqueuedBefore, :owner, :callbackUrl, :callbackEvents)
+                        :ids, :enqueuedBefore, :owner, :turn, :callbackUrl, :callbackEvents)
                 """, rows.toArray(MapSqlParameterSource[]::new));
         Map<Priority, Long> ids = new TreeMap<>();
         ingestions.forEach(ingestion -> ids.merge(ingestion.priority(), (long) ingestion.ids().length, Long::sum));

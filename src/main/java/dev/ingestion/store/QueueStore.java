@@ -19,6 +19,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 import dev.ingestion.queue.BatchState;
 import dev.ingestion.queue.Claim;
 import dev.ingestion.queue.EventKind;
+import dev.ingestion.queue.Fairness;
+import dev.ingestion.queue.Priority;
 import dev.ingestion.queue.RateLimit;
 import dev.ingestion.queue.RecordState;
 
@@ -88,7 +90,27 @@ public class QueueStore {
             } catch (DuplicateKeyException alreadyThere) {
                 // added by another instance between the check and the insert
             }
+            registerKeyTurns(owner);
             registered.add(owner);
+        }
+    }
+
+    /** A new key joins the back of each priority's round (fair share by key). */
+    private void registerKeyTurns(String owner) {
+        for (Priority priority : Priority.values()) {
+            try {
+                jdbc.sql("""
+                        INSERT INTO key_turn (owner, priority, turn)
+                        SELECT :owner, :priority, last_turn FROM rate_limiter
+                        WHERE id = 1
+                          AND NOT EXISTS (SELECT 1 FROM key_turn WHERE owner = :owner AND priority = :priority)
+                        """)
+                        .param("owner", owner)
+                        .param("priority", Sql.rank(priority))
+                        .update();
+            } catch (DuplicateKeyException alreadyThere) {
+                // added by another instance between the check and the insert
+            }
         }
     }
 
@@ -117,7 +139,16 @@ public class QueueStore {
      * @param packUpTo the most ids a slot carries (the batch size); 0 for one batch per slot
      */
     public Claim claim(Supplier<Instant> clock, RateLimit rate, String owner, Duration lease, int packUpTo) {
-        return tx.execute(status -> claims.claim(clock, rate, owner, lease, packUpTo));
+        return claim(clock, rate, owner, lease, packUpTo, Fairness.OFF);
+    }
+
+    /**
+     * Takes the slot as {@link #claim(Supplier, RateLimit, String, Duration, int)} does, the
+     * slots of each priority shared round-robin among its ingestions or keys with fair share.
+     */
+    public Claim claim(
+            Supplier<Instant> clock, RateLimit rate, String owner, Duration lease, int packUpTo, Fairness fairness) {
+        return tx.execute(status -> claims.claim(clock, rate, owner, lease, packUpTo, fairness));
     }
 
     /**

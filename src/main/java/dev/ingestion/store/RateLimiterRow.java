@@ -83,6 +83,23 @@ final class RateLimiterRow {
                 .update();
     }
 
+    /**
+     * The fair-share counter as it stands: the ticket of the last start, which a new ingestion or
+     * key takes so that it joins the back of the round. Read without a lock.
+     */
+    long lastTurn() {
+        return jdbc.sql("SELECT last_turn FROM rate_limiter WHERE id = 1")
+                .query(Long.class)
+                .single();
+    }
+
+    /** The next fair-share ticket; only inside the transaction that holds the lock. */
+    long takeTurn() {
+        jdbc.sql("UPDATE rate_limiter SET last_turn = last_turn + 1 WHERE id = 1")
+                .update();
+        return lastTurn();
+    }
+
     /** Records how the interval adapted; only inside the transaction that holds the lock. */
     void adapt(RateLimit.State state) {
         jdbc.sql("""

@@ -15,6 +15,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import dev.ingestion.queue.Claim;
 import dev.ingestion.queue.ClaimedBatch;
 import dev.ingestion.queue.EventKind;
+import dev.ingestion.queue.Fairness;
 import dev.ingestion.queue.Priority;
 import dev.ingestion.queue.RateLimit;
 
@@ -23,8 +24,11 @@ import dev.ingestion.queue.RateLimit;
  * (priority, ingestion sequence, batch index) among the waiting batches and the triggered batches
  * whose lease has run out (a re-run keeps its place in that order), mark it started with a lease,
  * and record the start. With slot packing, the batches that follow it in that order join the slot
- * while their ids fit. Every step in one transaction, so no two claims see the same slot or the
- * same batch.
+ * while their ids fit. With fair share, "ingestion sequence" gives way to (turn, ingestion
+ * sequence): the turn of the ingestion, or of its key, is a ticket from the limiter row's counter,
+ * and each start gives its ingestion (or key) the next one, which sends it to the back of its
+ * priority's round. Every step in one transaction, so no two claims see the same slot or the same
+ * batch, and the tickets follow the starts.
  */
 final class SlotClaim {
 
@@ -48,8 +52,10 @@ final class SlotClaim {
      * @param packUpTo with slot packing, the most ids the slot carries: after the chosen batch, the
      *     next batches in the order join it whole while they fit, up to the first that does not;
      *     0 for one batch per slot
+     * @param fairness how the slots of one priority are shared among its ingestions
      */
-    Claim claim(Supplier<Instant> clock, RateLimit rate, String owner, Duration lease, int packUpTo) {
+    Claim claim(
+            Supplier<Instant> clock, RateLimit rate, String owner, Duration lease, int packUpTo, Fairness fairness) {
         RateLimiterRow.Row row = limiter.lockRow(rate);
         if (row.paused()) {
             return new Claim.Paused();
@@ -61,23 +67,23 @@ final class SlotClaim {
         }
         Instant leaseUntil = now.plus(lease);
         boolean probe = rate.breakerOpen(limit);
-        Optional<Pick> first = next(now);
+        Optional<Pick> first = next(now, fairness);
         if (first.isEmpty()) {
             return new Claim.Idle();
         }
         limiter.recordStart(now);
         List<ClaimedBatch> slot = new ArrayList<>();
-        slot.add(start(first.get(), now, owner, leaseUntil, probe));
+        slot.add(start(first.get(), now, owner, leaseUntil, probe, fairness));
         // A probe sends one id to see whether the upstream is back: it travels alone. Starting a
         // batch takes it out of both selections (a fresh one moves next_batch on, a re-run gets a
         // lease), so the same two reads give the next batch in the order.
         int ids = slot.get(0).toFetch().size();
         while (!probe && ids < packUpTo) {
-            Optional<Pick> following = next(now);
+            Optional<Pick> following = next(now, fairness);
             if (following.isEmpty() || ids + following.get().pending().size() > packUpTo) {
                 break;
             }
-            ClaimedBatch packed = start(following.get(), now, owner, leaseUntil, false);
+            ClaimedBatch packed = start(following.get(), now, owner, leaseUntil, false, fairness);
             ids += packed.toFetch().size();
             slot.add(packed);
         }
@@ -85,19 +91,12 @@ final class SlotClaim {
     }
 
     /**
-     * The first batch by (priority, ingestion sequence, batch index) among the waiting batches and
-     * the triggered ones whose lease ran out and whose retry is due, with the ids it still has to
-     * fetch.
+     * The first batch by (priority, turn, ingestion sequence, batch index) among the waiting
+     * batches and the triggered ones whose lease ran out and whose retry is due, with the ids it
+     * still has to fetch. The turn is 0 for every batch without fair share.
      */
-    private Optional<Pick> next(Instant now) {
-        Optional<Candidate> orphan = jdbc.sql("""
-                SELECT b.ingestion_id, b.idx, b.attempts, b.counted_attempts, i.priority, i.seq
-                FROM batch b JOIN ingestion i ON i.id = b.ingestion_id
-                WHERE b.status = 'triggered' AND (b.lease_until IS NULL OR b.lease_until < :now)
-                  AND (b.retry_at IS NULL OR b.retry_at <= :now)
-                ORDER BY i.priority, i.seq, b.idx
-                LIMIT 1
-                """)
+    private Optional<Pick> next(Instant now, Fairness fairness) {
+        Optional<Candidate> orphan = jdbc.sql(orphanQuery(fairness))
                 .param("now", Sql.ts(now))
                 .query((rs, n) -> new Candidate(
                         rs.getObject("ingestion_id", UUID.class),
@@ -105,38 +104,167 @@ final class SlotClaim {
                         rs.getInt("attempts"),
                         rs.getInt("counted_attempts"),
                         Sql.priority(rs, "priority"),
-                        rs.getLong("seq")))
+                        rs.getLong("seq"),
+                        rs.getLong("turn"),
+                        rs.getString("owner")))
                 .optional();
-        // "waiting" leads the ORDER BY so that H2, too, reads the first entry of the index
-        // instead of sorting every waiting ingestion.
-        Optional<Candidate> fresh = jdbc.sql("""
-                SELECT id, next_batch, priority, seq FROM ingestion
-                WHERE waiting = TRUE
-                ORDER BY waiting, priority, seq
-                LIMIT 1
-                """)
-                .query((rs, n) -> new Candidate(
-                        rs.getObject("id", UUID.class),
-                        rs.getInt("next_batch"),
-                        0,
-                        0,
-                        Sql.priority(rs, "priority"),
-                        rs.getLong("seq")))
-                .optional();
+        Optional<Candidate> fresh = switch (fairness) {
+            case OFF -> firstInFirstOut();
+            case INGESTION -> roundOfIngestions();
+            case KEY -> roundOfKeys();
+        };
         Optional<Candidate> next =
                 orphan.isEmpty() ? fresh : fresh.isEmpty() || orphan.get().precedes(fresh.get()) ? orphan : fresh;
         return next.map(
                 pick -> new Pick(pick, pick == orphan.orElse(null), pendingItems(pick.ingestionId(), pick.index())));
     }
 
+    /**
+     * Re-runs are few (batches whose lease ran out, retries due), so they are sorted rather than
+     * read off an index; with fair share a re-run stands in its ingestion's (or key's) turn, as its
+     * fresh batches do, and starting it uses that turn up.
+     */
+    private static String orphanQuery(Fairness fairness) {
+        switch (fairness) {
+            case INGESTION:
+                return """
+                        SELECT b.ingestion_id, b.idx, b.attempts, b.counted_attempts, i.priority, i.seq, i.turn, i.owner
+                        FROM batch b JOIN ingestion i ON i.id = b.ingestion_id
+                        WHERE b.status = 'triggered' AND (b.lease_until IS NULL OR b.lease_until < :now)
+                          AND (b.retry_at IS NULL OR b.retry_at <= :now)
+                        ORDER BY i.priority, i.turn, i.seq, b.idx
+                        LIMIT 1
+                        """;
+            case KEY:
+                return """
+                        SELECT b.ingestion_id, b.idx, b.attempts, b.counted_attempts, i.priority, i.seq,
+                               COALESCE(k.turn, 0) AS turn, i.owner
+                        FROM batch b JOIN ingestion i ON i.id = b.ingestion_id
+                        LEFT JOIN key_turn k ON k.owner = COALESCE(i.owner, '') AND k.priority = i.priority
+                        WHERE b.status = 'triggered' AND (b.lease_until IS NULL OR b.lease_until < :now)
+                          AND (b.retry_at IS NULL OR b.retry_at <= :now)
+                        ORDER BY i.priority, COALESCE(k.turn, 0), i.seq, b.idx
+                        LIMIT 1
+                        """;
+            default:
+                return """
+                        SELECT b.ingestion_id, b.idx, b.attempts, b.counted_attempts, i.priority, i.seq, 0 AS turn,
+                               i.owner
+                        FROM batch b JOIN ingestion i ON i.id = b.ingestion_id
+                        WHERE b.status = 'triggered' AND (b.lease_until IS NULL OR b.lease_until < :now)
+                          AND (b.retry_at IS NULL OR b.retry_at <= :now)
+                        ORDER BY i.priority, i.seq, b.idx
+                        LIMIT 1
+                        """;
+        }
+    }
+
+    private Optional<Candidate> firstInFirstOut() {
+        // "waiting" leads the ORDER BY so that H2, too, reads the first entry of the index
+        // instead of sorting every waiting ingestion.
+        return jdbc.sql("""
+                        SELECT id, next_batch, priority, seq, 0 AS turn, owner FROM ingestion
+                        WHERE waiting = TRUE
+                        ORDER BY waiting, priority, seq
+                        LIMIT 1
+                        """).query(SlotClaim::freshCandidate).optional();
+    }
+
+    /** The first entry of ingestion_fair_queue: one entry read however many ingestions wait. */
+    private Optional<Candidate> roundOfIngestions() {
+        return jdbc.sql("""
+                        SELECT id, next_batch, priority, seq, turn, owner FROM ingestion
+                        WHERE waiting = TRUE
+                        ORDER BY waiting, priority, turn, seq
+                        LIMIT 1
+                        """).query(SlotClaim::freshCandidate).optional();
+    }
+
+    /**
+     * The key whose turn comes first, by key_turn's index, passing over keys with nothing waiting in
+     * that priority (one index probe each: the walk grows with the keys, never with the
+     * ingestions); then that key's first waiting ingestion of the priority, one entry of
+     * ingestion_key_queue. The key '' stands for work stored while API keys were off.
+     */
+    private Optional<Candidate> roundOfKeys() {
+        Optional<KeyTurn> key = jdbc.sql("""
+                        SELECT k.owner, k.priority, k.turn FROM key_turn k
+                        WHERE EXISTS (SELECT 1 FROM ingestion i
+                                      WHERE i.owner = k.owner AND i.waiting = TRUE AND i.priority = k.priority)
+                           OR k.owner = '' AND EXISTS (SELECT 1 FROM ingestion i
+                                      WHERE i.owner IS NULL AND i.waiting = TRUE AND i.priority = k.priority)
+                        ORDER BY k.priority, k.turn, k.owner
+                        LIMIT 1
+                        """)
+                .query((rs, n) -> new KeyTurn(rs.getString("owner"), rs.getInt("priority"), rs.getLong("turn")))
+                .optional();
+        if (key.isEmpty()) {
+            return Optional.empty();
+        }
+        String sql = key.get().owner().isEmpty() ? """
+                        SELECT id, next_batch, priority, seq, :turn AS turn, owner FROM ingestion
+                        WHERE owner IS NULL AND waiting = TRUE AND priority = :priority
+                        ORDER BY owner, waiting, priority, seq
+                        LIMIT 1
+                        """ : """
+                        SELECT id, next_batch, priority, seq, :turn AS turn, owner FROM ingestion
+                        WHERE owner = :owner AND waiting = TRUE AND priority = :priority
+                        ORDER BY owner, waiting, priority, seq
+                        LIMIT 1
+                        """;
+        return jdbc.sql(sql)
+                .param("owner", key.get().owner())
+                .param("priority", key.get().priority())
+                .param("turn", key.get().turn())
+                .query(SlotClaim::freshCandidate)
+                .optional();
+    }
+
+    private static Candidate freshCandidate(java.sql.ResultSet rs, int n) throws java.sql.SQLException {
+        return new Candidate(
+                rs.getObject("id", UUID.class),
+                rs.getInt("next_batch"),
+                0,
+                0,
+                Sql.priority(rs, "priority"),
+                rs.getLong("seq"),
+                rs.getLong("turn"),
+                rs.getString("owner"));
+    }
+
+    /**
+     * Sends the started batch's ingestion, or its key, to the back of its priority's round: the
+     * next ticket is larger than every turn given so far.
+     */
+    private void useTurn(Candidate pick, Fairness fairness) {
+        if (!fairness.on()) {
+            return;
+        }
+        long ticket = limiter.takeTurn();
+        if (fairness == Fairness.INGESTION) {
+            jdbc.sql("UPDATE ingestion SET turn = :turn WHERE id = :ingestion")
+                    .param("turn", ticket)
+                    .param("ingestion", pick.ingestionId())
+                    .update();
+        } else {
+            jdbc.sql("UPDATE key_turn SET turn = :turn WHERE owner = :owner AND priority = :priority")
+                    .param("turn", ticket)
+                    .param("owner", pick.owner() == null ? "" : pick.owner())
+                    .param("priority", Sql.rank(pick.priority()))
+                    .update();
+        }
+    }
+
     /** Marks a batch started with a lease at {@code now}, the slot's start, and logs the start. */
-    private ClaimedBatch start(Pick chosen, Instant now, String owner, Instant leaseUntil, boolean probe) {
+    private ClaimedBatch start(
+            Pick chosen, Instant now, String owner, Instant leaseUntil, boolean probe, Fairness fairness) {
         Candidate pick = chosen.candidate();
         if (chosen.rerun()) {
             restart(pick, now, owner, leaseUntil);
         } else {
             startFresh(pick, now, owner, leaseUntil);
         }
+        useTurn(pick, fairness);
         int attempt = pick.attempts() + 1;
         jdbc.sql("""
                 INSERT INTO batch_start (ingestion_id, idx, attempt, started_at, owner)
@@ -219,12 +347,26 @@ final class SlotClaim {
     /** A batch chosen to start: a re-run or a fresh one, and its ids without an outcome. */
     private record Pick(Candidate candidate, boolean rerun, List<ClaimedBatch.Item> pending) {}
 
+    /** A key's place in a priority's round. */
+    private record KeyTurn(String owner, int priority, long turn) {}
+
+    /** @param owner the API key that sent the ingestion; null when keys were off */
     private record Candidate(
-            UUID ingestionId, int index, int attempts, int countedAttempts, Priority priority, long seq) {
+            UUID ingestionId,
+            int index,
+            int attempts,
+            int countedAttempts,
+            Priority priority,
+            long seq,
+            long turn,
+            String owner) {
 
         boolean precedes(Candidate other) {
             if (priority != other.priority) {
                 return priority.compareTo(other.priority) < 0;
+            }
+            if (turn != other.turn) {
+                return turn < other.turn;
             }
             if (seq != other.seq) {
                 return seq < other.seq;
