@@ -402,6 +402,9 @@ def claim_bench(args):
     cmd = [args.java, "-cp", args.classpath, "dev.ingestion.bench.ClaimBench", "--claims", str(args.claims),
            "--levels", ",".join(str(n) for n in args.levels), "--one", "3000000",
            "--deadline", str(int(args.deadline * 1000))]
+    if args.only == "claim":  # issue 16: the levels again with each fair-share mode, no extra row
+        cmd[cmd.index("--one") + 1] = "0"
+        cmd += ["--fairness", ",".join(FAIRNESS_MODES)]
     if "h2" in args.stores:
         cmd += ["--h2", os.path.join(args.work, "claim-h2")]
     if "postgres" in args.stores:
@@ -426,6 +429,41 @@ def claim_bench(args):
     if proc.returncode != 0:
         raise RuntimeError(f"ClaimBench failed ({proc.returncode}):\n{tail(err_path, 40)}")
     return results
+
+
+# ---- issue 16: the claim with fair share (BENCH_ONLY=claim) -------------------------------------
+
+FAIRNESS_MODES = ("off", "ingestion", "key")
+
+
+def claim_rows(row, claims):
+    levels = ARGS.levels
+
+    def claim(s, shape, level):
+        for c in claims:
+            if c["store"] == s and c["shape"] == shape and c["level"] == level:
+                return c
+        return None
+
+    for mode in FAIRNESS_MODES:
+        shape = "single-batch ingestions" + ("" if mode == "off" else f", fair share by {mode}"
+                                             + (" (10 keys)" if mode == "key" else ""))
+        for waiting in levels:
+            def cell(s, waiting=waiting, shape=shape):
+                c = claim(s, shape, waiting)
+                if not c:
+                    return "n/a"
+                text = f"p50 {c['p50_ms']:.2f} ms · p99 {c['p99_ms']:.2f} ms"
+                if c["waiting"] != c["level"]:
+                    text += f" (out of time: only {c['waiting']:,} waiting)"
+                if waiting == levels[-1] and len(levels) > 1:
+                    base = claim(s, shape, levels[0])
+                    ratio = c["p50_ms"] / base["p50_ms"] if base else float("nan")
+                    text += f" ({ratio:.2f}× the p50 at {levels[0]:,}) "
+                    text += verdict(ratio <= 2) if c["waiting"] == c["level"] else "**not checked**"
+                return text
+            row(3, f"claim the next batch, {waiting:,} batches waiting ({shape}; `INGEST_FAIRNESS={mode}`)",
+                f"flat: p50 at {levels[-1]:,} ≤ 2× p50 at {levels[0]:,}" if waiting == levels[-1] else "", cell)
 
 
 # ---- issue 12 item 7: a failing upstream, and one that throttles -------------------------------
@@ -1346,6 +1384,9 @@ def table(results, claims, stores):
     if ARGS.only == "dashboard":
         dashboard_rows(row, svc)
         return "\n".join(rows)
+    if ARGS.only == "claim":
+        claim_rows(row, claims)
+        return "\n".join(rows)
 
     for c in CONCURRENCY:
         def cell(s, c=c):
@@ -1484,10 +1525,13 @@ def record(args, facts, text, elapsed):
         f"- machine: {facts['cores']} cores ({facts['cpu']}), {facts['memory']} memory, {facts['os']}, "
         f"kernel {facts['kernel']}, host `{facts['host']}`; load average at the start {facts['load_start']}",
         f"- {facts['java']}; {facts['postgres']}; {facts['wrk']}",
-        f"- service: `bin/ingestion-service`{f' with `JAVA_OPTS={args.java_opts}`' if args.java_opts else ''}, "
-        f"which ran `java {facts['jvm_options']} -jar`, `INGEST_INTERVAL={interval_ms}ms`, "
-        f"`INGEST_UPSTREAM_DELAY={delay_ms}ms`, other settings default"
-        + {"": f"; wrk warm-up {args.warmup} s, each load level {args.duration} s; "
+        (f"- no service: `dev.ingestion.bench.ClaimBench` (`java -cp`, the test classpath, no JVM options) calls "
+         f"`QueueStore.claim` on a fresh database per store and mode; interval 1 ms; {args.claims} measured claims "
+         f"per backlog level" if args.only == "claim" else
+         f"- service: `bin/ingestion-service`{f' with `JAVA_OPTS={args.java_opts}`' if args.java_opts else ''}, "
+         f"which ran `java {facts['jvm_options']} -jar`, `INGEST_INTERVAL={interval_ms}ms`, "
+         f"`INGEST_UPSTREAM_DELAY={delay_ms}ms`, other settings default"
+         + {"": f"; wrk warm-up {args.warmup} s, each load level {args.duration} s; "
                f"{args.claims} measured claims per backlog level",
            "upstream": "",
            "keys": f", `INGEST_API_KEYS={KEYS_NAME}:<32 hex characters, new each run>`; wrk (bench/keys.lua) "
@@ -1496,8 +1540,8 @@ def record(args, facts, text, elapsed):
            "dashboard": f"; fill with wrk (bench/dash.lua) at {DASH_CONNECTIONS} connections to "
                         f"{args.dash_ingestions:,} waiting batches, dispatch paused; reads from Python (http.client, one "
                         f"keep-alive connection); CPU windows of {args.dash_seconds} s, {DASH_STREAMS} streams read by "
-                        f"bench/sse_readers.py"}[args.only],
-        *([] if args.only in ("keys", "dashboard") else [
+                        f"bench/sse_readers.py"}[args.only]),
+        *([] if args.only in ("keys", "dashboard", "claim") else [
             f"- rows 6 (H2 only): `INGEST_UPSTREAM_FAILURE_RATE={FAILURE_RATE}`, `INGEST_UPSTREAM_SEED={FAILURE_SEED}`, "
             f"`INGEST_RETRY_BACKOFF={RETRY_BACKOFF_MS}ms`; the stub (bench/stub_upstream.py): a token bucket of "
             f"{STUB_ALLOWANCE} ids per period refilled continuously, {STUB_TOLERANCE:.0%} tolerance, 429 with "
@@ -1505,7 +1549,9 @@ def record(args, facts, text, elapsed):
             f"`INGEST_MAX_INTERVAL={STUB_MAX_INTERVAL}`; slots read from the stub's log of calls"]),
         f"- `bench/run` took {elapsed / 60:.1f} min" + {"": "", "upstream": " (`BENCH_ONLY=upstream`: only rows 6)",
                                                         "keys": " (`BENCH_ONLY=keys`: only rows 7)",
-                                                        "dashboard": " (`BENCH_ONLY=dashboard`: only rows 8)"}[args.only],
+                                                        "dashboard": " (`BENCH_ONLY=dashboard`: only rows 8)",
+                                                        "claim": " (`BENCH_ONLY=claim`: only rows 3's backlog levels, "
+                                                                 "with each `INGEST_FAIRNESS`)"}[args.only],
         "",
         text,
         "",
@@ -1578,13 +1624,16 @@ def main():
     facts["load_start"] = facts["load"]
     results = {}
     claims = []
-    if args.only not in ("", "upstream", "keys", "dashboard"):
-        raise SystemExit(f"unknown BENCH_ONLY={args.only}: upstream, keys, dashboard, or empty for every row")
+    if args.only not in ("", "upstream", "keys", "dashboard", "claim"):
+        raise SystemExit(f"unknown BENCH_ONLY={args.only}: upstream, keys, dashboard, claim, or empty for every row")
     try:
         if args.only == "keys":
             measure_keys(args, results)
         elif args.only == "dashboard":
             measure_dashboard(args, results)
+        elif args.only == "claim":
+            log("claim benchmark (ClaimBench) with INGEST_FAIRNESS " + ", ".join(FAIRNESS_MODES))
+            claims = claim_bench(args)
         elif args.only == "upstream":
             results["h2"] = bench_upstream(args)
             results["h2"]["jvm_options"] = results["h2"]["upstream_jvm_options"]

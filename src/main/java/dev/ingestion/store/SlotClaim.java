@@ -170,13 +170,19 @@ final class SlotClaim {
                         """).query(SlotClaim::freshCandidate).optional();
     }
 
-    /** The first entry of ingestion_fair_queue: one entry read however many ingestions wait. */
+    /**
+     * The first entry of ingestion_fair_queue, then its row by seq: one entry read however many
+     * ingestions wait. The inner read asks only for the index's own columns because H2, given two
+     * indexes that both serve "waiting = TRUE", takes the older (ingestion_queue) and sorts every
+     * waiting ingestion, unless one of them covers the query.
+     */
     private Optional<Candidate> roundOfIngestions() {
         return jdbc.sql("""
                         SELECT id, next_batch, priority, seq, turn, owner FROM ingestion
-                        WHERE waiting = TRUE
-                        ORDER BY waiting, priority, turn, seq
-                        LIMIT 1
+                        WHERE seq = (SELECT seq FROM ingestion
+                                     WHERE waiting = TRUE
+                                     ORDER BY waiting, priority, turn, seq
+                                     LIMIT 1)
                         """).query(SlotClaim::freshCandidate).optional();
     }
 

@@ -21,6 +21,7 @@ import com.zaxxer.hikari.HikariDataSource;
 
 import dev.ingestion.queue.Claim;
 import dev.ingestion.queue.ClaimedBatch;
+import dev.ingestion.queue.Fairness;
 import dev.ingestion.queue.Priority;
 import dev.ingestion.queue.RateLimit;
 import dev.ingestion.store.DatabaseClock;
@@ -46,7 +47,9 @@ import dev.ingestion.support.TestStores;
  * superuser: it creates its own databases), {@code --claims N} (measured claims per level),
  * {@code --levels 10,10000,1000000}, {@code --one N} (also a single ingestion of N ids; 0 skips),
  * {@code --group N} (ingestions per fill transaction, 10,000), {@code --deadline <epoch ms>} (stop filling
- * then and measure with the backlog reached). PostgreSQL is measured first, then H2.
+ * then and measure with the backlog reached), {@code --fairness off,ingestion,key} (the modes of
+ * INGEST_FAIRNESS to measure, each on a fresh database; off by default; with key the backlog's
+ * ingestions belong to {@value #KEYS} keys in turn). PostgreSQL is measured first, then H2.
  * Prints one {@code CLAIMBENCH {json}} line per measurement on stdout, progress on stderr.
  */
 public final class ClaimBench {
@@ -59,16 +62,24 @@ public final class ClaimBench {
     private static long deadline;
 
     private static final Priority MEDIUM = Priority.MEDIUM;
+    /** With fair share by key, the backlog's ingestions belong to this many keys, in turn. */
+    static final int KEYS = 10;
 
     private final String storeName;
     private final QueueStore store;
     private final Supplier<Instant> clock;
     private final HikariDataSource dataSource;
     private final Dialect dialect;
+    private final Fairness fairness;
     private int nextId = 1;
     private int waiting;
 
     private ClaimBench(String storeName, HikariDataSource dataSource, Dialect dialect) {
+        this(storeName, dataSource, dialect, Fairness.OFF);
+    }
+
+    private ClaimBench(String storeName, HikariDataSource dataSource, Dialect dialect, Fairness fairness) {
+        this.fairness = fairness;
         this.storeName = storeName;
         this.dataSource = dataSource;
         this.dialect = dialect;
@@ -85,6 +96,7 @@ public final class ClaimBench {
         int claims = 400;
         int one = 3_000_000;
         int[] levels = {10, 10_000, 1_000_000};
+        List<Fairness> modes = List.of(Fairness.OFF);
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--h2" -> h2Folder = Path.of(args[++i]);
@@ -97,6 +109,11 @@ public final class ClaimBench {
                 case "--deadline" -> deadline = Long.parseLong(args[++i]);
                 case "--claims" -> claims = Integer.parseInt(args[++i]);
                 case "--one" -> one = Integer.parseInt(args[++i]);
+                case "--fairness" ->
+                    modes = Arrays.stream(args[++i].split(","))
+                            .map(label -> Fairness.parse(label)
+                                    .orElseThrow(() -> new IllegalArgumentException("unknown fairness " + label)))
+                            .toList();
                 case "--levels" ->
                     levels = Arrays.stream(args[++i].split(","))
                             .mapToInt(Integer::parseInt)
@@ -110,8 +127,10 @@ public final class ClaimBench {
                     new ClaimBench("postgres", ds, Dialect.POSTGRES).oneIngestion(one, claims);
                 }
             }
-            try (HikariDataSource ds = freshPostgres(pgHostPort, pgUser, pgPassword, "claim_bench_levels")) {
-                new ClaimBench("postgres", ds, Dialect.POSTGRES).levels(levels, claims);
+            for (Fairness mode : modes) {
+                try (HikariDataSource ds = freshPostgres(pgHostPort, pgUser, pgPassword, "claim_bench_levels")) {
+                    new ClaimBench("postgres", ds, Dialect.POSTGRES, mode).levels(levels, claims);
+                }
             }
         }
         if (h2Folder != null) {
@@ -121,8 +140,10 @@ public final class ClaimBench {
                     new ClaimBench("h2", ds, Dialect.H2).oneIngestion(one, claims);
                 }
             }
-            try (HikariDataSource ds = TestStores.h2(h2Folder.resolve("levels"))) {
-                new ClaimBench("h2", ds, Dialect.H2).levels(levels, claims);
+            for (Fairness mode : modes) {
+                try (HikariDataSource ds = TestStores.h2(h2Folder.resolve("levels-" + mode.label()))) {
+                    new ClaimBench("h2", ds, Dialect.H2, mode).levels(levels, claims);
+                }
             }
         }
     }
@@ -154,7 +175,11 @@ public final class ClaimBench {
             long t0 = System.nanoTime();
             fillTo(level);
             double fillSeconds = (System.nanoTime() - t0) / 1e9;
-            measure("single-batch ingestions", level, waiting, first ? 200 : 50, claims, true, fillSeconds);
+            String shape = fairness.on()
+                    ? "single-batch ingestions, fair share by " + fairness.label()
+                            + (fairness == Fairness.KEY ? " (" + KEYS + " keys)" : "")
+                    : "single-batch ingestions";
+            measure(shape, level, waiting, first ? 200 : 50, claims, true, fillSeconds);
             first = false;
         }
     }
@@ -184,7 +209,9 @@ public final class ClaimBench {
     private NewIngestion single() {
         int id = nextId;
         nextId = nextId > 999_000_000 ? 1 : nextId + 3;
-        return new NewIngestion(UUID.randomUUID(), MEDIUM, 3, new int[] {id, id + 1, id + 2}, Instant.now());
+        String owner = fairness == Fairness.KEY ? "key-" + (id / 3) % KEYS : null;
+        return new NewIngestion(
+                UUID.randomUUID(), MEDIUM, 3, new int[] {id, id + 1, id + 2}, Instant.now(), owner, null);
     }
 
     private void measure(
@@ -199,7 +226,7 @@ public final class ClaimBench {
         for (int i = -warmup; i < claims; i++) {
             sleepMillis(1); // the interval (1 ms) since the previous start
             long t0 = System.nanoTime();
-            Claim claim = store.claim(clock, RATE, OWNER, LEASE);
+            Claim claim = store.claim(clock, RATE, OWNER, LEASE, 0, fairness);
             long took = System.nanoTime() - t0;
             if (claim instanceof Claim.NotBefore) {
                 i--; // the slot was not open yet: not a measurement, try again
@@ -255,14 +282,27 @@ public final class ClaimBench {
     /** The plans of the claim's two reads, for the log (bench/run keeps it). */
     private void explain() {
         String prefix = dialect == Dialect.POSTGRES ? "EXPLAIN (ANALYZE, BUFFERS) " : "EXPLAIN ANALYZE ";
-        String fresh = "SELECT id, next_batch, priority, seq FROM ingestion WHERE waiting = TRUE "
-                + "ORDER BY waiting, priority, seq LIMIT 1";
+        String fresh = switch (fairness) {
+            case OFF ->
+                "SELECT id, next_batch, priority, seq FROM ingestion WHERE waiting = TRUE "
+                        + "ORDER BY waiting, priority, seq LIMIT 1";
+            case INGESTION ->
+                "SELECT id, next_batch, priority, seq, turn, owner FROM ingestion WHERE seq = (SELECT seq FROM "
+                        + "ingestion WHERE waiting = TRUE ORDER BY waiting, priority, turn, seq LIMIT 1)";
+            case KEY ->
+                "SELECT k.owner, k.priority, k.turn FROM key_turn k WHERE EXISTS (SELECT 1 FROM "
+                        + "ingestion i WHERE i.owner = k.owner AND i.waiting = TRUE AND i.priority = k.priority) "
+                        + "OR k.owner = '' AND EXISTS (SELECT 1 FROM ingestion i WHERE i.owner IS NULL AND "
+                        + "i.waiting = TRUE AND i.priority = k.priority) ORDER BY k.priority, k.turn, k.owner LIMIT 1";
+        };
+        String ofKey = "SELECT id, next_batch, priority, seq FROM ingestion WHERE owner = 'key-3' AND waiting = TRUE "
+                + "AND priority = 1 ORDER BY owner, waiting, priority, seq LIMIT 1";
         String orphan = "SELECT b.ingestion_id, b.idx, b.attempts, i.priority, i.seq FROM batch b "
                 + "JOIN ingestion i ON i.id = b.ingestion_id WHERE b.status = 'triggered' "
                 + "AND (b.lease_until IS NULL OR b.lease_until < CURRENT_TIMESTAMP) ORDER BY i.priority, i.seq, b.idx LIMIT 1";
         try (Connection c = dataSource.getConnection();
                 Statement s = c.createStatement()) {
-            for (String sql : List.of(fresh, orphan)) {
+            for (String sql : fairness == Fairness.KEY ? List.of(fresh, ofKey, orphan) : List.of(fresh, orphan)) {
                 StringBuilder plan = new StringBuilder();
                 try (ResultSet rs = s.executeQuery(prefix + sql)) {
                     while (rs.next()) {
