@@ -1,10 +1,11 @@
 -- Fair share within a priority (issue 16, INGEST_FAIRNESS). Turns are tickets from one counter
--- on the limiter row (last_turn), which only a claim moves, under the limiter's lock: each start
--- takes the next ticket and gives it to its ingestion (INGEST_FAIRNESS=ingestion) or to its key's
--- row in key_turn (=key), which puts it behind everyone else of its priority. A new ingestion
--- (and a new key) is stamped with the counter as it stands, so it joins the back of the round,
--- behind the ingestion that last had a turn (seq breaks the tie). The columns are kept whatever
--- the mode, so that turning fair share on later finds every waiting ingestion in a sound place.
+-- on the limiter row (last_turn), which only a claim moves, under the limiter's lock, 2 at a
+-- time: each start takes the next ticket and gives it to its ingestion (INGEST_FAIRNESS=ingestion)
+-- or to its key's row in key_turn (=key), which puts it behind everyone else of its priority. A
+-- new ingestion (and a new key) takes the counter less 1: behind every other one waiting, but
+-- ahead of the one that had the last turn (seq breaks ties among those stored together). The
+-- columns are kept whatever the mode, so that turning fair share on later finds every waiting
+-- ingestion in a sound place.
 ALTER TABLE rate_limiter ADD COLUMN last_turn BIGINT DEFAULT 0 NOT NULL;
 ALTER TABLE ingestion ADD COLUMN turn BIGINT DEFAULT 0 NOT NULL;
 

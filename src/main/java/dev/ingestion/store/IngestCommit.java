@@ -232,9 +232,10 @@ final class IngestCommit {
     private void insertRows(List<NewIngestion> ingestions, Map<Priority, Long> enqueued) {
         List<MapSqlParameterSource> rows = new ArrayList<>(ingestions.size());
         List<MapSqlParameterSource> chunkRows = new ArrayList<>();
-        // Read without a lock: a claim moving the counter meanwhile puts these ingestions one turn
-        // ahead of the back of the round, which is where they would have been a moment earlier.
-        long turn = new RateLimiterRow(jdbc).lastTurn();
+        // Just ahead of the ingestion that had the last turn, behind every other one waiting. Read
+        // without a lock: a claim moving the counter meanwhile puts these one turn further ahead,
+        // where they would have been a moment earlier.
+        long turn = new RateLimiterRow(jdbc).lastTurn() - 1;
         for (NewIngestion ingestion : ingestions) {
             int[] ids = ingestion.ids();
             int chunkSize = IdChunks.chunkSize(ingestion.batchSize());

@@ -95,13 +95,16 @@ public class QueueStore {
         }
     }
 
-    /** A new key joins the back of each priority's round (fair share by key). */
+    /**
+     * A new key joins each priority's round just ahead of the key that had the last turn (fair share
+     * by key), as a new ingestion does.
+     */
     private void registerKeyTurns(String owner) {
         for (Priority priority : Priority.values()) {
             try {
                 jdbc.sql("""
                         INSERT INTO key_turn (owner, priority, turn)
-                        SELECT :owner, :priority, last_turn FROM rate_limiter
+                        SELECT :owner, :priority, last_turn - 1 FROM rate_limiter
                         WHERE id = 1
                           AND NOT EXISTS (SELECT 1 FROM key_turn WHERE owner = :owner AND priority = :priority)
                         """)

@@ -84,8 +84,9 @@ final class RateLimiterRow {
     }
 
     /**
-     * The fair-share counter as it stands: the ticket of the last start, which a new ingestion or
-     * key takes so that it joins the back of the round. Read without a lock.
+     * The fair-share counter as it stands: the ticket of the last start. Read without a lock. Tickets
+     * go up by 2, so that a new ingestion or key can take the odd number just below it: behind
+     * everyone waiting but the one that had the last turn.
      */
     long lastTurn() {
         return jdbc.sql("SELECT last_turn FROM rate_limiter WHERE id = 1")
@@ -95,7 +96,7 @@ final class RateLimiterRow {
 
     /** The next fair-share ticket; only inside the transaction that holds the lock. */
     long takeTurn() {
-        jdbc.sql("UPDATE rate_limiter SET last_turn = last_turn + 1 WHERE id = 1")
+        jdbc.sql("UPDATE rate_limiter SET last_turn = last_turn + 2 WHERE id = 1")
                 .update();
         return lastTurn();
     }

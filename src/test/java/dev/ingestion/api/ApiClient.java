@@ -67,6 +67,11 @@ final class ApiClient {
         return send(request(path).GET());
     }
 
+    /** {@code headers}: as name, value, name, value... */
+    Reply get(String path, String... headers) {
+        return send(request(path).headers(headers).GET());
+    }
+
     Reply send(String method, String path) {
         return send(request(path).method(method, BodyPublishers.noBody()));
     }

@@ -121,7 +121,7 @@ abstract class FairShareContract extends DispatchFixture {
     }
 
     @Test
-    void aSmallRequestArrivingBehindAHugeOneStartsAfterAtMostOneMoreOfItsBatches() {
+    void aSmallRequestArrivingBehindAHugeOneStartsAtTheNextSlotAndThenTheyAlternate() {
         int[] huge = new int[3_000];
         for (int i = 0; i < huge.length; i++) {
             huge[i] = i + 1;
@@ -131,11 +131,11 @@ abstract class FairShareContract extends DispatchFixture {
         clock.set(at(3));
         ingest(Priority.LOW, 9001, 9002, 9003, 9004, 9005);
 
-        // it joins the back of the round: behind the huge one, which just had its turn
-        assertThat(runOnceAt(5)).isEqualTo("T5 [4, 5, 6]");
-        assertThat(runOnceAt(10)).isEqualTo("T10 [9001, 9002, 9003]");
-        assertThat(runOnceAt(15)).isEqualTo("T15 [7, 8, 9]");
-        assertThat(runOnceAt(20)).isEqualTo("T20 [9004, 9005]");
+        // it joins the round just ahead of the huge one, which has just had its turn
+        assertThat(runOnceAt(5)).isEqualTo("T5 [9001, 9002, 9003]");
+        assertThat(runOnceAt(10)).isEqualTo("T10 [4, 5, 6]");
+        assertThat(runOnceAt(15)).isEqualTo("T15 [9004, 9005]");
+        assertThat(runOnceAt(20)).isEqualTo("T20 [7, 8, 9]");
     }
 
     @Test
@@ -152,8 +152,8 @@ abstract class FairShareContract extends DispatchFixture {
         }
 
         assertThat(seen.toString())
-                .isEqualTo("T0 [1, 2, 3]; T5 [4, 5, 6]; T10 [101]; T15 [7, 8, 9]; T20 [103]; T25 [10, 11, 12]; "
-                        + "T30 [105]; T35 [107]; ");
+                .isEqualTo("T0 [1, 2, 3]; T5 [101]; T10 [4, 5, 6]; T15 [103]; T20 [7, 8, 9]; T25 [105]; "
+                        + "T30 [10, 11, 12]; T35 [107]; ");
     }
 
     @Test
