@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -16,8 +17,10 @@ import org.springframework.web.bind.annotation.RestController;
 
 import dev.ingestion.access.Caller;
 import dev.ingestion.queue.BatchState;
+import dev.ingestion.queue.Fairness;
 import dev.ingestion.queue.Priority;
 import dev.ingestion.queue.RateLimit;
+import dev.ingestion.settings.IngestSettings;
 import dev.ingestion.store.Ahead;
 import dev.ingestion.store.IngestionList;
 import dev.ingestion.store.QueueReads;
@@ -45,8 +48,16 @@ class IngestionsController {
     private final RateLimit rate;
     private final Upstream upstream;
     private final Clock clock;
+    private final Fairness fairness;
 
-    IngestionsController(IngestionList list, QueueReads reads, RateLimit rate, Upstream upstream, Clock clock) {
+    IngestionsController(
+            IngestionList list,
+            QueueReads reads,
+            RateLimit rate,
+            Upstream upstream,
+            Clock clock,
+            IngestSettings settings) {
+        this.fairness = settings.fairShare();
         this.list = list;
         this.reads = reads;
         this.rate = rate;
@@ -95,17 +106,30 @@ class IngestionsController {
         Ahead ahead = anyWaiting ? reads.ahead(now) : null;
         RateLimit.State limiter = anyWaiting ? reads.rateLimiter(rate) : null;
         List<Item> items = new ArrayList<>(entries.size());
+        // With fair share a page gives each entry the round's bound (every other ingestion or key of
+        // its priority ahead, a round between its batches): one count per priority, not per entry.
+        Map<Priority, Long> rounds = new EnumMap<>(Priority.class);
         for (IngestionList.Entry entry : entries) {
             int waiting = entry.batchCount() - entry.nextBatch();
-            Schedule schedule = waiting > 0
-                    ? Schedule.of(
-                            rate,
-                            limiter,
-                            now,
-                            ahead.batchesAhead(
-                                    entry.priority(), entry.seq(), entry.enqueuedBefore(), entry.nextBatch()),
-                            upstream.expectedLatency())
-                    : null;
+            Schedule schedule = null;
+            if (waiting > 0 && fairness.on()) {
+                long round =
+                        rounds.computeIfAbsent(entry.priority(), of -> Math.max(1, reads.waitingUnits(of, fairness)));
+                schedule = Schedule.of(
+                        rate,
+                        limiter,
+                        now,
+                        ahead.aheadOfEveryTurn(entry.priority()) + round - 1,
+                        round,
+                        upstream.expectedLatency());
+            } else if (waiting > 0) {
+                schedule = Schedule.of(
+                        rate,
+                        limiter,
+                        now,
+                        ahead.batchesAhead(entry.priority(), entry.seq(), entry.enqueuedBefore(), entry.nextBatch()),
+                        upstream.expectedLatency());
+            }
             Instant completion =
                     Schedule.completion(schedule, waiting, entry.lastRunningStart(), upstream.expectedLatency(), now);
             items.add(new Item(

@@ -11,21 +11,33 @@ import dev.ingestion.queue.RateLimit;
  * {@code max(last start + interval, now)} and every batch ahead takes one interval (the interval
  * in force: stretched while the upstream throttles).
  *
+ * <p>With fair share, its batches are a round apart rather than one after the other: the first
+ * waiting batch's place is exact (as above), and each later one is at most {@code stride} slots
+ * (the ingestions or keys waiting in its priority) after the one before, an upper bound, as the
+ * round shrinks when others finish.
+ *
  * @param ahead batches that start before this ingestion's first waiting batch
+ * @param stride slots from one of its waiting batches to the next: 1 in first in, first out
  */
-record Schedule(RateLimit rateLimit, RateLimit.State limiter, Instant nextSlot, long ahead, Duration latency) {
+record Schedule(
+        RateLimit rateLimit, RateLimit.State limiter, Instant nextSlot, long ahead, long stride, Duration latency) {
 
     static Schedule of(RateLimit rateLimit, RateLimit.State limiter, Instant now, long ahead, Duration latency) {
-        return new Schedule(rateLimit, limiter, rateLimit.nextSlot(limiter, now), ahead, latency);
+        return of(rateLimit, limiter, now, ahead, 1, latency);
+    }
+
+    static Schedule of(
+            RateLimit rateLimit, RateLimit.State limiter, Instant now, long ahead, long stride, Duration latency) {
+        return new Schedule(rateLimit, limiter, rateLimit.nextSlot(limiter, now), ahead, stride, latency);
     }
 
     /** 1 for the batch that starts next. */
     long position(int waitingIndex) {
-        return ahead + waitingIndex + 1;
+        return ahead + waitingIndex * stride + 1;
     }
 
     Instant start(int waitingIndex) {
-        return rateLimit.start(limiter, nextSlot, ahead + waitingIndex);
+        return rateLimit.start(limiter, nextSlot, ahead + waitingIndex * stride);
     }
 
     Instant completion(int waitingIndex) {

@@ -15,7 +15,9 @@ import org.springframework.web.bind.annotation.RestController;
 
 import dev.ingestion.access.Caller;
 import dev.ingestion.queue.BatchState;
+import dev.ingestion.queue.Fairness;
 import dev.ingestion.queue.RateLimit;
+import dev.ingestion.settings.IngestSettings;
 import dev.ingestion.store.BatchRow;
 import dev.ingestion.store.IngestionRow;
 import dev.ingestion.store.QueueReads;
@@ -45,7 +47,11 @@ class StatusController {
     private final RateLimit rateLimit;
     private final Upstream upstream;
 
-    StatusController(QueueReads store, Clock clock, RateLimit rateLimit, Upstream upstream) {
+    /** How the slots of a priority are shared: the estimates follow the same order as the claim. */
+    private final Fairness fairness;
+
+    StatusController(QueueReads store, Clock clock, RateLimit rateLimit, Upstream upstream, IngestSettings settings) {
+        this.fairness = settings.fairShare();
         this.store = store;
         this.clock = clock;
         this.rateLimit = rateLimit;
@@ -80,14 +86,24 @@ class StatusController {
         List<BatchRow> started = store.startedBatches(id);
         Instant now = clock.instant();
         boolean waiting = started.size() < ingestion.batchCount();
-        Schedule schedule = waiting
-                ? Schedule.of(
-                        rateLimit,
-                        store.rateLimiter(rateLimit),
-                        now,
-                        store.batchesAhead(ingestion, now),
-                        upstream.expectedLatency())
-                : null;
+        Schedule schedule = null;
+        if (waiting && fairness.on()) {
+            QueueReads.FairPlace place = store.fairPlace(ingestion, fairness, now);
+            schedule = Schedule.of(
+                    rateLimit,
+                    store.rateLimiter(rateLimit),
+                    now,
+                    place.ahead(),
+                    place.stride(),
+                    upstream.expectedLatency());
+        } else if (waiting) {
+            schedule = Schedule.of(
+                    rateLimit,
+                    store.rateLimiter(rateLimit),
+                    now,
+                    store.batchesAhead(ingestion, now),
+                    upstream.expectedLatency());
+        }
         response.setContentType(MediaType.APPLICATION_JSON_VALUE);
         try (OutputStream out = response.getOutputStream();
                 JsonGenerator json = JsonMapper.shared().createGenerator(out)) {

@@ -50,6 +50,27 @@ public final class Ahead {
         return ahead;
     }
 
+    /**
+     * With fair share, what stands ahead of any waiting work of this priority whatever its turn:
+     * the waiting batches of the higher priorities, and every batch of this priority or a higher one
+     * waiting to run again (a re-run of this priority takes its ingestion's or key's turn, which may
+     * or may not come first: counted, so that the position stays an upper bound).
+     */
+    public long aheadOfEveryTurn(Priority priority) {
+        long ahead = 0;
+        for (Priority higher : Priority.values()) {
+            if (higher.compareTo(priority) < 0) {
+                ahead += waitingBatches.get(higher);
+            }
+        }
+        for (Rerun rerun : reruns) {
+            if (rerun.priority().compareTo(priority) <= 0) {
+                ahead++;
+            }
+        }
+        return ahead;
+    }
+
     public long batchesAhead(IngestionRow ingestion) {
         return batchesAhead(ingestion.priority(), ingestion.seq(), ingestion.enqueuedBefore(), ingestion.nextBatch());
     }

@@ -17,6 +17,7 @@ import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 import dev.ingestion.queue.BatchState;
+import dev.ingestion.queue.Fairness;
 import dev.ingestion.queue.Priority;
 import dev.ingestion.queue.RateLimit;
 import dev.ingestion.queue.RecordState;
@@ -238,6 +239,103 @@ public class QueueReads {
                 .list();
         return new Ahead(enqueued, started, reruns);
     }
+
+    /**
+     * Where an ingestion's waiting batches stand with fair share: how many slots go before its next
+     * batch, and at most how many slots separate each of its later batches from the one before.
+     *
+     * <p>By ingestion: ahead of its next batch are the waiting ingestions of its priority earlier in
+     * the round (each takes one slot, then goes behind it), and each later batch waits at most one
+     * round, a slot for each waiting ingestion of the priority, itself included. By key: ahead are
+     * the keys earlier in the round, and then its key's own earlier waiting batches, each a round
+     * of the keys with waiting work (exact when it is its key's first waiting ingestion). Two or
+     * three counts over the priority's entries of an index (each waiting ingestion, or each key):
+     * cheap beside the reads of the status itself, but they grow with what waits in the priority,
+     * unlike the running totals of first in, first out.
+     */
+    public FairPlace fairPlace(IngestionRow ingestion, Fairness fairness, Instant now) {
+        long ahead = ahead(now).aheadOfEveryTurn(ingestion.priority());
+        int priority = Sql.rank(ingestion.priority());
+        if (fairness == Fairness.INGESTION) {
+            long turn = jdbc.sql("SELECT turn FROM ingestion WHERE id = :id")
+                    .param("id", ingestion.id())
+                    .query(Long.class)
+                    .single();
+            long before = jdbc.sql("""
+                            SELECT COUNT(*) FROM ingestion
+                            WHERE waiting = TRUE AND priority = :priority
+                              AND (turn < :turn OR turn = :turn AND seq < :seq)
+                            """)
+                    .param("priority", priority)
+                    .param("turn", turn)
+                    .param("seq", ingestion.seq())
+                    .query(Long.class)
+                    .single();
+            return new FairPlace(ahead + before, Math.max(1, waitingUnits(ingestion.priority(), fairness)));
+        }
+        String owner = ingestion.owner() == null ? "" : ingestion.owner();
+        long turn = jdbc.sql("SELECT turn FROM key_turn WHERE owner = :owner AND priority = :priority")
+                .param("owner", owner)
+                .param("priority", priority)
+                .query(Long.class)
+                .optional()
+                .orElse(0L);
+        long keysBefore = jdbc.sql("""
+                        SELECT COUNT(*) FROM key_turn k
+                        WHERE k.priority = :priority AND (k.turn < :turn OR k.turn = :turn AND k.owner < :owner)
+                          AND (EXISTS (SELECT 1 FROM ingestion i
+                                       WHERE i.owner = k.owner AND i.waiting = TRUE AND i.priority = k.priority)
+                               OR k.owner = '' AND EXISTS (SELECT 1 FROM ingestion i
+                                       WHERE i.owner IS NULL AND i.waiting = TRUE AND i.priority = k.priority))
+                        """)
+                .param("priority", priority)
+                .param("turn", turn)
+                .param("owner", owner)
+                .query(Long.class)
+                .single();
+        String ownBefore = ingestion.owner() == null ? """
+                        SELECT COALESCE(SUM(batch_count - next_batch), 0) FROM ingestion
+                        WHERE owner IS NULL AND waiting = TRUE AND priority = :priority AND seq < :seq
+                        """ : """
+                        SELECT COALESCE(SUM(batch_count - next_batch), 0) FROM ingestion
+                        WHERE owner = :owner AND waiting = TRUE AND priority = :priority AND seq < :seq
+                        """;
+        long ownBatchesBefore = jdbc.sql(ownBefore)
+                .param("owner", owner)
+                .param("priority", priority)
+                .param("seq", ingestion.seq())
+                .query(Long.class)
+                .single();
+        long keys = Math.max(1, waitingUnits(ingestion.priority(), fairness));
+        return new FairPlace(ahead + keysBefore + ownBatchesBefore * keys, keys);
+    }
+
+    /**
+     * The ingestions (by ingestion) or keys (by key) with waiting work in a priority: one round of
+     * its fair share.
+     */
+    public long waitingUnits(Priority priority, Fairness fairness) {
+        String sql = fairness == Fairness.KEY
+                ? """
+                        SELECT COUNT(*) FROM key_turn k
+                        WHERE k.priority = :priority
+                          AND (EXISTS (SELECT 1 FROM ingestion i
+                                       WHERE i.owner = k.owner AND i.waiting = TRUE AND i.priority = k.priority)
+                               OR k.owner = '' AND EXISTS (SELECT 1 FROM ingestion i
+                                       WHERE i.owner IS NULL AND i.waiting = TRUE AND i.priority = k.priority))
+                        """
+                : "SELECT COUNT(*) FROM ingestion WHERE waiting = TRUE AND priority = :priority";
+        return jdbc.sql(sql)
+                .param("priority", Sql.rank(priority))
+                .query(Long.class)
+                .single();
+    }
+
+    /**
+     * @param ahead slots before the next waiting batch
+     * @param stride at most this many slots from one of its waiting batches to the next
+     */
+    public record FairPlace(long ahead, long stride) {}
 
     public long batchesAhead(IngestionRow ingestion, Instant now) {
         return ahead(now).batchesAhead(ingestion);
