@@ -280,19 +280,7 @@ public class QueueReads {
                 .query(Long.class)
                 .optional()
                 .orElse(0L);
-        long keysBefore = jdbc.sql("""
-                        SELECT COUNT(*) FROM key_turn k
-                        WHERE k.priority = :priority AND (k.turn < :turn OR k.turn = :turn AND k.owner < :owner)
-                          AND (EXISTS (SELECT 1 FROM ingestion i
-                                       WHERE i.owner = k.owner AND i.waiting = TRUE AND i.priority = k.priority)
-                               OR k.owner = '' AND EXISTS (SELECT 1 FROM ingestion i
-                                       WHERE i.owner IS NULL AND i.waiting = TRUE AND i.priority = k.priority))
-                        """)
-                .param("priority", priority)
-                .param("turn", turn)
-                .param("owner", owner)
-                .query(Long.class)
-                .single();
+        long keysBefore = keysWithWork(priority, turn, owner);
         String ownBefore = ingestion.owner() == null ? """
                         SELECT COALESCE(SUM(batch_count - next_batch), 0) FROM ingestion
                         WHERE owner IS NULL AND waiting = TRUE AND priority = :priority AND seq < :seq
@@ -315,20 +303,49 @@ public class QueueReads {
      * its fair share.
      */
     public long waitingUnits(Priority priority, Fairness fairness) {
-        String sql = fairness == Fairness.KEY
-                ? """
-                        SELECT COUNT(*) FROM key_turn k
-                        WHERE k.priority = :priority
-                          AND (EXISTS (SELECT 1 FROM ingestion i
-                                       WHERE i.owner = k.owner AND i.waiting = TRUE AND i.priority = k.priority)
-                               OR k.owner = '' AND EXISTS (SELECT 1 FROM ingestion i
-                                       WHERE i.owner IS NULL AND i.waiting = TRUE AND i.priority = k.priority))
-                        """
-                : "SELECT COUNT(*) FROM ingestion WHERE waiting = TRUE AND priority = :priority";
-        return jdbc.sql(sql)
+        if (fairness == Fairness.KEY) {
+            return keysWithWork(Sql.rank(priority), Long.MAX_VALUE, "");
+        }
+        return jdbc.sql("SELECT COUNT(*) FROM ingestion WHERE waiting = TRUE AND priority = :priority")
                 .param("priority", Sql.rank(priority))
                 .query(Long.class)
                 .single();
+    }
+
+    /**
+     * The keys with waiting work in a priority whose turn comes before (turn, owner): one probe of
+     * ingestion_key_queue per key, the key '' (work stored while keys were off) by its own probe.
+     * Scalar subqueries with a LIMIT, as in the claim, so that PostgreSQL never hashes every
+     * waiting ingestion.
+     */
+    private long keysWithWork(int priority, long turn, String owner) {
+        long keyed = jdbc.sql("""
+                        SELECT COUNT(*) FROM key_turn k
+                        WHERE k.priority = :priority AND k.owner <> ''
+                          AND (k.turn < :turn OR k.turn = :turn AND k.owner < :owner)
+                          AND (SELECT 1 FROM ingestion i
+                               WHERE i.owner = k.owner AND i.waiting = TRUE AND i.priority = k.priority
+                               LIMIT 1) IS NOT NULL
+                        """)
+                .param("priority", priority)
+                .param("turn", turn)
+                .param("owner", owner)
+                .query(Long.class)
+                .single();
+        long ownerless = jdbc.sql("""
+                        SELECT COUNT(*) FROM key_turn k
+                        WHERE k.owner = '' AND k.priority = :priority
+                          AND (k.turn < :turn OR k.turn = :turn AND :owner <> '')
+                          AND (SELECT 1 FROM ingestion i
+                               WHERE i.owner IS NULL AND i.waiting = TRUE AND i.priority = k.priority
+                               LIMIT 1) IS NOT NULL
+                        """)
+                .param("priority", priority)
+                .param("turn", turn)
+                .param("owner", owner)
+                .query(Long.class)
+                .single();
+        return keyed + ownerless;
     }
 
     /**

@@ -245,6 +245,17 @@ abstract class FairShareContract extends DispatchFixture {
                 .containsExactly("T10 [20, 21, 22]", "T15 [4, 5, 6]", "T20 [13, 14, 15]", "T25 [23]");
     }
 
+    @Test
+    void byKeyWorkStoredWhileKeysWereOffTakesItsTurnsAsOneMoreKey() {
+        use(Fairness.KEY, 0);
+        ingest(Priority.LOW, 1, 2, 3, 4, 5, 6); // no owner: stored while API keys were off
+        ingest("a", Priority.LOW, 10, 11, 12, 13, 14, 15);
+
+        // the key '' has had its row since the store was made (turn 0); a, new, joins ahead of it (-1)
+        assertThat(drainAnswering())
+                .containsExactly("T0 [10, 11, 12]", "T5 [1, 2, 3]", "T10 [13, 14, 15]", "T15 [4, 5, 6]");
+    }
+
     // ---- with slot packing --------------------------------------------------------------------
 
     @Test
@@ -274,6 +285,35 @@ abstract class FairShareContract extends DispatchFixture {
 
         // a, then b, fit; c's three do not, so the slot ends; a comes round again after c
         assertThat(drainAnswering()).containsExactly("T0 [1] [2]", "T5 [4, 5, 6]", "T10 [3]");
+    }
+
+    /** The README's example of the three orders (its scheduling section): A and C by alpha, B by beta. */
+    List<String> readmeExample(Fairness mode) {
+        use(mode, 0);
+        ingest("alpha", Priority.LOW, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+        ingest("beta", Priority.LOW, 10, 11, 12, 13);
+        assertThat(runOnceAt(0)).isEqualTo("T0 [1, 2, 3]");
+        clock.set(at(3));
+        ingest("alpha", Priority.LOW, 20);
+        return drainAnswering();
+    }
+
+    @Test
+    void theReadmesExampleFirstInFirstOut() {
+        assertThat(readmeExample(Fairness.OFF))
+                .containsExactly("T5 [4, 5, 6]", "T10 [7, 8, 9]", "T15 [10, 11, 12]", "T20 [13]", "T25 [20]");
+    }
+
+    @Test
+    void theReadmesExampleByIngestionServesTheNewcomerBeforeTheFirstIngestionsSecondBatch() {
+        assertThat(readmeExample(Fairness.INGESTION))
+                .containsExactly("T5 [10, 11, 12]", "T10 [20]", "T15 [4, 5, 6]", "T20 [13]", "T25 [7, 8, 9]");
+    }
+
+    @Test
+    void theReadmesExampleByKeyServesTheNewcomerLastAsItsKeysLatestRequest() {
+        assertThat(readmeExample(Fairness.KEY))
+                .containsExactly("T5 [10, 11, 12]", "T10 [4, 5, 6]", "T15 [13]", "T20 [7, 8, 9]", "T25 [20]");
     }
 
     @Test
