@@ -288,8 +288,8 @@ abstract class FairShareContract extends DispatchFixture {
     }
 
     /** The README's example of the three orders (its scheduling section): A and C by alpha, B by beta. */
-    List<String> readmeExample(Fairness mode) {
-        use(mode, 0);
+    List<String> readmeExample(Fairness mode, int packUpTo) {
+        use(mode, packUpTo);
         ingest("alpha", Priority.LOW, 1, 2, 3, 4, 5, 6, 7, 8, 9);
         ingest("beta", Priority.LOW, 10, 11, 12, 13);
         assertThat(runOnceAt(0)).isEqualTo("T0 [1, 2, 3]");
@@ -300,19 +300,25 @@ abstract class FairShareContract extends DispatchFixture {
 
     @Test
     void theReadmesExampleFirstInFirstOut() {
-        assertThat(readmeExample(Fairness.OFF))
+        assertThat(readmeExample(Fairness.OFF, 0))
                 .containsExactly("T5 [4, 5, 6]", "T10 [7, 8, 9]", "T15 [10, 11, 12]", "T20 [13]", "T25 [20]");
     }
 
     @Test
+    void theReadmesExampleWithSlotPackingAlone() {
+        assertThat(readmeExample(Fairness.OFF, 3))
+                .containsExactly("T5 [4, 5, 6]", "T10 [7, 8, 9]", "T15 [10, 11, 12]", "T20 [13] [20]");
+    }
+
+    @Test
     void theReadmesExampleByIngestionServesTheNewcomerBeforeTheFirstIngestionsSecondBatch() {
-        assertThat(readmeExample(Fairness.INGESTION))
+        assertThat(readmeExample(Fairness.INGESTION, 0))
                 .containsExactly("T5 [10, 11, 12]", "T10 [20]", "T15 [4, 5, 6]", "T20 [13]", "T25 [7, 8, 9]");
     }
 
     @Test
     void theReadmesExampleByKeyServesTheNewcomerLastAsItsKeysLatestRequest() {
-        assertThat(readmeExample(Fairness.KEY))
+        assertThat(readmeExample(Fairness.KEY, 0))
                 .containsExactly("T5 [10, 11, 12]", "T10 [4, 5, 6]", "T15 [13]", "T20 [7, 8, 9]", "T25 [20]");
     }
 
