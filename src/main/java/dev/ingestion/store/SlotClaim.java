@@ -1,5 +1,7 @@
 package dev.ingestion.store;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -243,7 +245,7 @@ final class SlotClaim {
         return keyFirst ? keyed : ownerless;
     }
 
-    private static Candidate freshCandidate(java.sql.ResultSet rs, int n) throws java.sql.SQLException {
+    private static Candidate freshCandidate(ResultSet rs, int n) throws SQLException {
         return new Candidate(
                 rs.getObject("id", UUID.class),
                 rs.getInt("next_batch"),

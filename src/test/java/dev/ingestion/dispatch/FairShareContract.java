@@ -16,6 +16,7 @@ import dev.ingestion.queue.ClaimedBatch;
 import dev.ingestion.queue.Fairness;
 import dev.ingestion.queue.Priority;
 import dev.ingestion.queue.RateLimit;
+import dev.ingestion.store.QueueReads;
 import dev.ingestion.store.QueueStore;
 import dev.ingestion.support.ManualUpstream;
 
@@ -243,6 +244,28 @@ abstract class FairShareContract extends DispatchFixture {
 
         assertThat(drainAnswering())
                 .containsExactly("T10 [20, 21, 22]", "T15 [4, 5, 6]", "T20 [13, 14, 15]", "T25 [23]");
+    }
+
+    @Test
+    void byKeyTheNextBatchOfAKeysFirstIngestionIsPlacedExactlyAndLaterOnesARoundApartAtMost() {
+        use(Fairness.KEY, 0);
+        UUID a1 = ingest("a", Priority.LOW, 1, 2, 3, 4, 5, 6);
+        UUID a2 = ingest("a", Priority.LOW, 7);
+        UUID b = ingest("b", Priority.LOW, 10, 11, 12);
+        UUID c = ingest("c", Priority.LOW, 20);
+
+        // slots from now, 0 first: a1 0 and then a round of three keys; b 1; c 2; a2 behind a1's
+        // two batches, a round each (an upper bound: it starts at 4, as c leaves the round)
+        assertThat(place(a1)).isEqualTo(new QueueReads.FairPlace(0, 3));
+        assertThat(place(b)).isEqualTo(new QueueReads.FairPlace(1, 3));
+        assertThat(place(c)).isEqualTo(new QueueReads.FairPlace(2, 3));
+        assertThat(place(a2)).isEqualTo(new QueueReads.FairPlace(6, 3));
+        assertThat(drainAnswering())
+                .containsExactly("T0 [1, 2, 3]", "T5 [10, 11, 12]", "T10 [20]", "T15 [4, 5, 6]", "T20 [7]");
+    }
+
+    QueueReads.FairPlace place(UUID ingestion) {
+        return reads.fairPlace(reads.findIngestion(ingestion).orElseThrow(), fairness, clock.instant());
     }
 
     @Test
