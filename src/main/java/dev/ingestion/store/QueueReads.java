@@ -325,6 +325,7 @@ public class QueueReads {
                           AND (k.turn < :turn OR k.turn = :turn AND k.owner < :owner)
                           AND (SELECT 1 FROM ingestion i
                                WHERE i.owner = k.owner AND i.waiting = TRUE AND i.priority = k.priority
+                               ORDER BY i.owner, i.waiting, i.priority, i.seq
                                LIMIT 1) IS NOT NULL
                         """)
                 .param("priority", priority)
@@ -338,6 +339,7 @@ public class QueueReads {
                           AND (k.turn < :turn OR k.turn = :turn AND :owner <> '')
                           AND (SELECT 1 FROM ingestion i
                                WHERE i.owner IS NULL AND i.waiting = TRUE AND i.priority = k.priority
+                               ORDER BY i.owner, i.waiting, i.priority, i.seq
                                LIMIT 1) IS NOT NULL
                         """)
                 .param("priority", priority)

@@ -195,8 +195,10 @@ final class SlotClaim {
      * ingestion_key_queue. Work stored while API keys were off has no owner and stands in the turn
      * of the key '': its first waiting ingestion is one more entry of the same index, compared here.
      *
-     * <p>The probe is a scalar subquery with a LIMIT rather than EXISTS: PostgreSQL may turn an
-     * EXISTS into a hashed plan that reads every waiting ingestion (0.8 s a claim with a million).
+     * <p>The probe is a scalar subquery ordered as the index with a LIMIT, rather than EXISTS:
+     * PostgreSQL turned an EXISTS into a hashed plan that read every waiting ingestion (0.8 s a
+     * claim with a million), and an unordered probe into a sequential scan that stops at the first
+     * match, which reads the whole table for a key with nothing waiting (0.5 s).
      */
     private Optional<Candidate> roundOfKeys() {
         Optional<Candidate> keyed = jdbc.sql("""
@@ -204,6 +206,7 @@ final class SlotClaim {
                         WHERE k.owner <> ''
                           AND (SELECT 1 FROM ingestion i
                                WHERE i.owner = k.owner AND i.waiting = TRUE AND i.priority = k.priority
+                               ORDER BY i.owner, i.waiting, i.priority, i.seq
                                LIMIT 1) IS NOT NULL
                         ORDER BY k.priority, k.turn, k.owner
                         LIMIT 1

@@ -292,7 +292,8 @@ public final class ClaimBench {
             case KEY ->
                 "SELECT k.owner, k.priority, k.turn FROM key_turn k WHERE k.owner <> '' AND "
                         + "(SELECT 1 FROM ingestion i WHERE i.owner = k.owner AND i.waiting = TRUE AND "
-                        + "i.priority = k.priority LIMIT 1) IS NOT NULL ORDER BY k.priority, k.turn, k.owner LIMIT 1";
+                        + "i.priority = k.priority ORDER BY i.owner, i.waiting, i.priority, i.seq LIMIT 1) IS NOT NULL "
+                        + "ORDER BY k.priority, k.turn, k.owner LIMIT 1";
         };
         String ofKey = "SELECT id, next_batch, priority, seq FROM ingestion WHERE owner = 'key-3' AND waiting = TRUE "
                 + "AND priority = 1 ORDER BY owner, waiting, priority, seq LIMIT 1";
