@@ -263,8 +263,7 @@ public class IngestionApplication {
                 owner,
                 batchWriters,
                 metrics,
-                settings.packUpTo(),
-                settings.fairShare());
+                settings.slotOrder());
         metrics.watch(dispatcher);
         return dispatcher;
     }

@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 
 import dev.ingestion.queue.Claim;
 import dev.ingestion.queue.ClaimedBatch;
-import dev.ingestion.queue.Fairness;
 import dev.ingestion.queue.RateLimit;
+import dev.ingestion.queue.SlotOrder;
 import dev.ingestion.store.QueueStore;
 import dev.ingestion.upstream.Outcome;
 import dev.ingestion.upstream.RetryPolicy;
@@ -49,10 +49,8 @@ public final class Dispatcher {
     private final Executor workers;
     private final Map<BatchKey, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
     private final DispatchEvents events;
-    /** With slot packing, the most ids one slot carries; 0: one batch per slot. */
-    private final int packUpTo;
-    /** How the slots of one priority are shared among its ingestions (INGEST_FAIRNESS). */
-    private final Fairness fairness;
+    /** Slot packing and fair share (INGEST_PACKING, INGEST_FAIRNESS). */
+    private final SlotOrder order;
     /** The slot the last refused claim named: a start right after it is late by the difference. */
     private volatile Instant awaitedSlot;
     /** The interval in force as this instance last saw it, for metrics and the log. */
@@ -93,25 +91,6 @@ public final class Dispatcher {
             String owner,
             Executor workers,
             DispatchEvents events) {
-        this(store, upstream, retries, clock, decisions, rateLimit, lease, owner, workers, events, 0);
-    }
-
-    /**
-     * @param packUpTo with slot packing (INGEST_PACKING), the most ids a slot carries: the batch
-     *     size; 0 for one batch per slot
-     */
-    public Dispatcher(
-            QueueStore store,
-            Upstream upstream,
-            RetryPolicy retries,
-            Clock clock,
-            Clock decisions,
-            RateLimit rateLimit,
-            Duration lease,
-            String owner,
-            Executor workers,
-            DispatchEvents events,
-            int packUpTo) {
         this(
                 store,
                 upstream,
@@ -123,16 +102,10 @@ public final class Dispatcher {
                 owner,
                 workers,
                 events,
-                packUpTo,
-                Fairness.OFF);
+                SlotOrder.FIRST_IN_FIRST_OUT);
     }
 
-    /**
-     * @param packUpTo with slot packing (INGEST_PACKING), the most ids a slot carries; 0 for one
-     *     batch per slot
-     * @param fairness with fair share (INGEST_FAIRNESS), the slots of a priority go round-robin
-     *     among its ingestions or API keys
-     */
+    /** @param order slot packing and fair share, each off in {@link SlotOrder#FIRST_IN_FIRST_OUT} */
     public Dispatcher(
             QueueStore store,
             Upstream upstream,
@@ -144,11 +117,9 @@ public final class Dispatcher {
             String owner,
             Executor workers,
             DispatchEvents events,
-            int packUpTo,
-            Fairness fairness) {
+            SlotOrder order) {
         this.events = events;
-        this.packUpTo = packUpTo;
-        this.fairness = fairness;
+        this.order = order;
         this.store = store;
         this.upstream = upstream;
         this.retries = retries;
@@ -163,7 +134,7 @@ public final class Dispatcher {
 
     public Claim runOnce() {
         long began = System.nanoTime();
-        Claim claim = store.claim(this::decide, rateLimit, owner, lease, packUpTo, fairness);
+        Claim claim = store.claim(this::decide, rateLimit, owner, lease, order.packUpTo(), order.fairness());
         Duration took = Duration.ofNanos(System.nanoTime() - began);
         Duration lateness = null;
         if (claim instanceof Claim.Started started) {

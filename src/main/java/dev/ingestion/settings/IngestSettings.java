@@ -8,6 +8,7 @@ import org.springframework.boot.convert.DurationUnit;
 import org.springframework.util.unit.DataSize;
 
 import dev.ingestion.queue.Fairness;
+import dev.ingestion.queue.SlotOrder;
 
 /**
  * Every knob, bound from the environment variables named in application.properties. A bare
@@ -122,6 +123,10 @@ public record IngestSettings(
      */
     public int packUpTo() {
         return packing ? batchSize : 0;
+    }
+
+    public SlotOrder slotOrder() {
+        return new SlotOrder(packUpTo(), fairShare());
     }
 
     /** The password never reaches a log through this record. */

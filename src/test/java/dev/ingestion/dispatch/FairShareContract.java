@@ -16,6 +16,7 @@ import dev.ingestion.queue.ClaimedBatch;
 import dev.ingestion.queue.Fairness;
 import dev.ingestion.queue.Priority;
 import dev.ingestion.queue.RateLimit;
+import dev.ingestion.queue.SlotOrder;
 import dev.ingestion.store.QueueReads;
 import dev.ingestion.store.QueueStore;
 import dev.ingestion.support.ManualUpstream;
@@ -46,8 +47,7 @@ abstract class FairShareContract extends DispatchFixture {
                 owner,
                 Runnable::run,
                 DispatchEvents.NONE,
-                packUpTo,
-                fairness);
+                new SlotOrder(packUpTo, fairness));
     }
 
     void use(Fairness fairness, int packUpTo) {

@@ -13,8 +13,10 @@ import org.junit.jupiter.api.Test;
 
 import dev.ingestion.queue.Claim;
 import dev.ingestion.queue.ClaimedBatch;
+import dev.ingestion.queue.Fairness;
 import dev.ingestion.queue.Priority;
 import dev.ingestion.queue.RateLimit;
+import dev.ingestion.queue.SlotOrder;
 import dev.ingestion.store.BatchRow;
 import dev.ingestion.support.ManualUpstream;
 import dev.ingestion.upstream.Outcome;
@@ -63,7 +65,7 @@ abstract class PackingContract extends DispatchFixture {
                 "instance-1",
                 Runnable::run,
                 DispatchEvents.NONE,
-                BATCH_SIZE);
+                new SlotOrder(BATCH_SIZE, Fairness.OFF));
     }
 
     @Override
