@@ -28,20 +28,12 @@ import org.springframework.context.support.DefaultLifecycleProcessor;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
-import dev.ingestion.access.ApiKeys;
 import dev.ingestion.dispatch.DispatchMetrics;
 import dev.ingestion.dispatch.Dispatcher;
 import dev.ingestion.dispatch.DispatcherLifecycle;
 import dev.ingestion.dispatch.DispatcherLoop;
 import dev.ingestion.events.EventHub;
-import dev.ingestion.ingest.Acceptance;
-import dev.ingestion.ingest.GroupCommit;
-import dev.ingestion.ingest.IngestLimits;
-import dev.ingestion.ingest.Ingestions;
-import dev.ingestion.ingest.Quota;
 import dev.ingestion.queue.RateLimit;
-import dev.ingestion.retention.RetentionPurge;
-import dev.ingestion.settings.AccessSettings;
 import dev.ingestion.settings.DeploymentGuard;
 import dev.ingestion.settings.IngestSettings;
 import dev.ingestion.settings.UpstreamSettings;
@@ -53,7 +45,6 @@ import dev.ingestion.store.IngestionList;
 import dev.ingestion.store.QueueReads;
 import dev.ingestion.store.QueueStore;
 import dev.ingestion.store.QueueTotals;
-import dev.ingestion.store.Retention;
 import dev.ingestion.store.SettingsStore;
 import dev.ingestion.upstream.HttpUpstream;
 import dev.ingestion.upstream.RetryPolicy;
@@ -63,7 +54,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * The one composition root: wires the plain-Java engine (queue, ingest, dispatch, upstream,
+ * The one composition root (with {@link IngestWiring} and {@link WebhookWiring}, its parts for the
+ * ingest edge and for webhooks): wires the plain-Java engine (queue, ingest, dispatch, upstream,
  * store) to Spring. Nothing below knows Spring's container; controllers, settings and the web
  * layer's configuration are found by scanning.
  */
@@ -303,64 +295,6 @@ public class IngestionApplication {
             lifecycleProcessor.setTimeoutForShutdownPhase(phase, needed.toMillis());
         }
         return new DispatcherLifecycle(loop, dispatcher, store, dialect, settings.drainTimeout(), phase);
-    }
-
-    @Bean(destroyMethod = "close")
-    GroupCommit groupCommit(QueueStore store, AccessSettings access) {
-        return new GroupCommit(store, access.maxWaitingIdsPerKey());
-    }
-
-    /** Takes the guard: no ingestion is accepted before the deployment's settings are checked. */
-    @Bean
-    Ingestions ingestions(
-            GroupCommit groupCommit,
-            QueueReads reads,
-            Clock clock,
-            IngestSettings settings,
-            DispatcherLoop loop,
-            Acceptance acceptance,
-            DeploymentGuard guard) {
-        return new Ingestions(groupCommit, reads, clock, settings.batchSize(), loop, acceptance);
-    }
-
-    @Bean
-    Quota quota(AccessSettings access, IngestSettings settings) {
-        return new Quota(access.maxWaitingIdsPerKey(), settings.batchSize(), settings.interval());
-    }
-
-    /**
-     * Read once: from here on only the secrets' hashes are held. Each key gets its quota tally
-     * now, so that instances never race to add one at a first ingestion.
-     */
-    @Bean
-    ApiKeys apiKeys(AccessSettings access, IngestSettings settings, QueueStore store) {
-        ApiKeys keys = ApiKeys.from(access);
-        settings.requireKeysForFairShare(keys.enabled());
-        if (keys.enabled()) {
-            store.registerOwners(keys.names());
-            log.info("API keys on: {}", keys.names());
-        } else {
-            log.info("API keys off: every endpoint is open (set INGEST_API_KEYS to require keys)");
-        }
-        return keys;
-    }
-
-    @Bean
-    Acceptance acceptance(IngestSettings settings) {
-        return new Acceptance(settings.acceptStatus());
-    }
-
-    @Bean
-    IngestLimits ingestLimits(IngestSettings settings) {
-        return new IngestLimits(settings.maxIds(), settings.maxBody().toBytes(), settings.bodyTimeout());
-    }
-
-    /** Completed work and idempotency keys, deleted once kept long enough (INGEST_RETENTION, INGEST_IDEMPOTENCY_TTL). */
-    @Bean
-    @DependsOnDatabaseInitialization
-    RetentionPurge retentionPurge(DataSource dataSource, Clock clock, IngestSettings settings, MeterRegistry registry) {
-        return new RetentionPurge(
-                new Retention(dataSource), clock, settings.retention(), settings.idempotencyTtl(), registry);
     }
 
     /** This process's name on the leases it takes: pid@host and a random part, new at each start. */
