@@ -16,10 +16,18 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *     30 min, 2 h, 5 h, 10 h)
  * @param timeout how long an attempt waits for the receiver's answer
  * @param senders attempts under way at once on one instance
+ * @param publicUrl where clients reach the service (`https://ingest.example.com`), for absolute
+ *     links in payloads; empty: the links are paths
  */
 @ConfigurationProperties("ingest.webhook")
 public record WebhookSettings(
-        String secret, boolean allowPrivate, int maxAttempts, Duration retryBase, Duration timeout, int senders) {
+        String secret,
+        boolean allowPrivate,
+        int maxAttempts,
+        Duration retryBase,
+        Duration timeout,
+        int senders,
+        String publicUrl) {
 
     public WebhookSettings {
         secret = secret == null ? "" : secret.strip();
@@ -35,6 +43,11 @@ public record WebhookSettings(
         }
         if (senders < 1) {
             throw new IllegalArgumentException("INGEST_WEBHOOK_SENDERS must be 1 or more, got " + senders);
+        }
+        publicUrl = publicUrl == null ? "" : publicUrl.strip().replaceAll("/+$", "");
+        if (!publicUrl.isEmpty() && !publicUrl.matches("(?i)https?://[^/?#\\s]+(/[^?#\\s]*)?")) {
+            throw new IllegalArgumentException(
+                    "INGEST_PUBLIC_URL must be an http or https URL without query or fragment, got " + publicUrl);
         }
     }
 

@@ -52,9 +52,12 @@ final class Payloads {
             int[] failed_ids) {}
 
     private final QueueReads reads;
+    private final String base;
 
-    Payloads(QueueReads reads) {
+    /** @param base where clients reach the service (INGEST_PUBLIC_URL), prefixed to the links; "" for paths */
+    Payloads(QueueReads reads, String base) {
         this.reads = reads;
+        this.base = base;
     }
 
     /** Empty when the ingestion is no longer stored (a retention purge took it). */
@@ -110,12 +113,12 @@ final class Payloads {
                 ingestion.id().toString(), due.seq(), ingestion.priority().name(), batch, links(ingestion));
     }
 
-    private static Links links(IngestionRow ingestion) {
+    private Links links(IngestionRow ingestion) {
         String id = ingestion.id().toString();
         return new Links(
-                "/status/" + id,
-                "/ingestions/" + id + "/records",
-                "/status/" + id + "/events",
-                "/ingestions/" + id + "/deliveries");
+                base + "/status/" + id,
+                base + "/ingestions/" + id + "/records",
+                base + "/status/" + id + "/events",
+                base + "/ingestions/" + id + "/deliveries");
     }
 }

@@ -31,7 +31,7 @@ public final class Webhooks {
         metrics.watch(outbox);
         return new Deliverer(
                 outbox,
-                new Payloads(reads),
+                new Payloads(reads, settings.publicUrl()),
                 Signatures.parse(settings.secret()),
                 new HttpWebhookClient(addresses, settings.timeout(), clock),
                 new RetrySchedule(settings.retryBase(), settings.maxAttempts(), new Random()),

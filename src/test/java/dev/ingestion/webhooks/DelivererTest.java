@@ -78,7 +78,7 @@ class DelivererTest {
     private Deliverer deliverer(String owner) {
         return new Deliverer(
                 outbox,
-                new Payloads(new QueueReads(dataSource)),
+                new Payloads(new QueueReads(dataSource), "https://ingest.example.com"),
                 Signatures.parse(SECRET),
                 client,
                 new RetrySchedule(Duration.ofSeconds(5), 8, NO_JITTER),
@@ -120,7 +120,9 @@ class DelivererTest {
         assertThat(done.get("status").asString()).isEqualTo("completed");
         assertThat(done.get("ids").asInt()).isEqualTo(4);
         assertThat(done.get("batches").asInt()).isEqualTo(2);
-        assertThat(done.get("links").get("records").asString()).isEqualTo("/ingestions/" + id + "/records");
+        assertThat(done.get("links").get("records").asString())
+                .as("absolute with INGEST_PUBLIC_URL")
+                .isEqualTo("https://ingest.example.com/ingestions/" + id + "/records");
         assertThat(done.has("records")).isFalse();
         assertThat(outbox.ofIngestion(id))
                 .extracting(WebhookOutbox.Delivery::state)
