@@ -72,40 +72,26 @@ public final class Dispatcher {
             Duration lease,
             String owner,
             Executor workers) {
-        this(store, upstream, AT_THE_NEXT_SLOT, clock, clock, rateLimit, lease, owner, workers, DispatchEvents.NONE);
+        this(
+                store,
+                upstream,
+                AT_THE_NEXT_SLOT,
+                clock,
+                clock,
+                rateLimit,
+                lease,
+                owner,
+                workers,
+                DispatchEvents.NONE,
+                SlotOrder.FIRST_IN_FIRST_OUT);
     }
 
     /**
      * @param clock this instance's: for times that decide nothing
      * @param decisions decides slots and leases
      * @param workers runs the store writes that follow each fetch, off the upstream's threads
+     * @param order slot packing and fair share, each off in {@link SlotOrder#FIRST_IN_FIRST_OUT}
      */
-    public Dispatcher(
-            QueueStore store,
-            Upstream upstream,
-            RetryPolicy retries,
-            Clock clock,
-            Clock decisions,
-            RateLimit rateLimit,
-            Duration lease,
-            String owner,
-            Executor workers,
-            DispatchEvents events) {
-        this(
-                store,
-                upstream,
-                retries,
-                clock,
-                decisions,
-                rateLimit,
-                lease,
-                owner,
-                workers,
-                events,
-                SlotOrder.FIRST_IN_FIRST_OUT);
-    }
-
-    /** @param order slot packing and fair share, each off in {@link SlotOrder#FIRST_IN_FIRST_OUT} */
     public Dispatcher(
             QueueStore store,
             Upstream upstream,

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import dev.ingestion.queue.Claim;
 import dev.ingestion.queue.Priority;
 import dev.ingestion.queue.RateLimit;
+import dev.ingestion.queue.SlotOrder;
 import dev.ingestion.support.ManualUpstream;
 import dev.ingestion.upstream.RetryPolicy;
 
@@ -36,7 +37,8 @@ abstract class AdaptiveRateContract extends DispatchFixture {
                 LEASE,
                 owner,
                 Runnable::run,
-                DispatchEvents.NONE);
+                DispatchEvents.NONE,
+                SlotOrder.FIRST_IN_FIRST_OUT);
     }
 
     @BeforeEach

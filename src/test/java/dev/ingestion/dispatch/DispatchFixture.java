@@ -20,6 +20,7 @@ import dev.ingestion.queue.Arrivals;
 import dev.ingestion.queue.Claim;
 import dev.ingestion.queue.Priority;
 import dev.ingestion.queue.RateLimit;
+import dev.ingestion.queue.SlotOrder;
 import dev.ingestion.store.Dialect;
 import dev.ingestion.store.QueueReads;
 import dev.ingestion.store.QueueStore;
@@ -75,7 +76,17 @@ abstract class DispatchFixture {
     /** Instance 1 with its own retry policy, deciding clock and events; this test's store, upstream and clock. */
     Dispatcher dispatcherWith(RetryPolicy retries, Clock decisions, RateLimit rate, DispatchEvents events) {
         return new Dispatcher(
-                store, upstream, retries, clock, decisions, rate, LEASE, "instance-1", Runnable::run, events);
+                store,
+                upstream,
+                retries,
+                clock,
+                decisions,
+                rate,
+                LEASE,
+                "instance-1",
+                Runnable::run,
+                events,
+                SlotOrder.FIRST_IN_FIRST_OUT);
     }
 
     /** Instance 1's lifecycle, its loop never started: tests call the runs themselves. */
