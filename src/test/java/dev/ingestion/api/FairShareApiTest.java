@@ -80,7 +80,7 @@ class FairShareApiTest {
     void theNextBatchOfEachIngestionIsEstimatedExactlyAndEveryLaterOneIsAnUpperBound() {
         ApiClient api = new ApiClient(port);
         UUID a = accept(api, "LOW", 1);
-        awaitCompleted(api, a); // the loop started it at once, at T0; the next slot is T1
+        StatusWaits.awaitCompleted(api, a.toString(), null); // the loop started it at once, at T0; the next slot is T1
         UUID b = accept(api, "LOW", 2, 3, 4, 5, 6, 7, 8, 9, 10);
         UUID c = accept(api, "LOW", 11);
         UUID d = accept(api, "LOW", 12);
@@ -155,13 +155,6 @@ class FairShareApiTest {
 
     private static UUID accept(ApiClient api, String priority, int... ids) {
         return acceptedId(api.ingest(body(ids, priority)));
-    }
-
-    private static void awaitCompleted(ApiClient api, UUID id) {
-        await().atMost(Duration.ofSeconds(20))
-                .pollInterval(Duration.ofMillis(20))
-                .until(() -> "completed"
-                        .equals(api.get("/status/" + id).json().get("status").asString()));
     }
 
     /** Until no batch of these ingestions is running: each slot's fetches land before the clock moves on. */

@@ -78,7 +78,7 @@ class PackedSlotsApiTest {
     void packedBatchesShareTheirStartAndEveryEstimateIsAnUpperBoundOfTheRealStart() {
         ApiClient api = new ApiClient(port);
         UUID a = accept(api, "LOW", 1);
-        awaitCompleted(api, a); // the loop started it at once, at T0; the next slot is T1
+        StatusWaits.awaitCompleted(api, a.toString(), null); // the loop started it at once, at T0; the next slot is T1
         UUID b = accept(api, "MEDIUM", 2);
         UUID c = accept(api, "MEDIUM", 3);
         UUID d = accept(api, "MEDIUM", 4, 5, 6, 7);
@@ -93,13 +93,13 @@ class PackedSlotsApiTest {
         // T1: [2] and [3] share the slot; [4, 5, 6] does not fit and stops the packing
         // (each slot's fetches are awaited before the clock moves an hour on, past their lease)
         assertThat(slotAt(1)).containsExactly(List.of(2), List.of(3));
-        List.of(b, c).forEach(id -> awaitCompleted(api, id));
+        List.of(b, c).forEach(id -> StatusWaits.awaitCompleted(api, id.toString(), null));
         noteEstimates(api, waiting, estimates);
         assertThat(slotAt(2)).containsExactly(List.of(4, 5, 6));
         awaitCompleted(api, d, 0);
         noteEstimates(api, waiting, estimates);
         assertThat(slotAt(3)).containsExactly(List.of(7), List.of(8));
-        waiting.forEach(id -> awaitCompleted(api, id));
+        waiting.forEach(id -> StatusWaits.awaitCompleted(api, id.toString(), null));
 
         Map<String, Instant> started = new LinkedHashMap<>();
         for (UUID id : waiting) {
@@ -149,13 +149,6 @@ class PackedSlotsApiTest {
 
     private static UUID accept(ApiClient api, String priority, int... ids) {
         return acceptedId(api.ingest(body(ids, priority)));
-    }
-
-    private static void awaitCompleted(ApiClient api, UUID id) {
-        await().atMost(Duration.ofSeconds(20))
-                .pollInterval(Duration.ofMillis(20))
-                .until(() -> "completed"
-                        .equals(api.get("/status/" + id).json().get("status").asString()));
     }
 
     private static void awaitCompleted(ApiClient api, UUID id, int batch) {

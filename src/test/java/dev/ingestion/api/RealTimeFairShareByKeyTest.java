@@ -1,8 +1,8 @@
 package dev.ingestion.api;
 
-import static dev.ingestion.api.RealTimeFairShareTest.awaitCompleted;
-import static dev.ingestion.api.RealTimeFairShareTest.ingest;
-import static dev.ingestion.api.RealTimeFairShareTest.startedAt;
+import static dev.ingestion.api.StatusWaits.awaitCompleted;
+import static dev.ingestion.api.StatusWaits.ingest;
+import static dev.ingestion.api.StatusWaits.startedAt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;

@@ -1,7 +1,9 @@
 package dev.ingestion.api;
 
+import static dev.ingestion.api.StatusWaits.awaitCompleted;
+import static dev.ingestion.api.StatusWaits.ingest;
+import static dev.ingestion.api.StatusWaits.startedAt;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -64,29 +66,5 @@ class RealTimeFairShareTest {
         assertThat(Duration.between(big0, small0)).isBetween(INTERVAL, INTERVAL.plus(TOLERANCE));
         assertThat(Duration.between(small0, big1)).isBetween(INTERVAL, INTERVAL.plus(TOLERANCE));
         assertThat(Duration.between(big1, big2)).isBetween(INTERVAL, INTERVAL.plus(TOLERANCE));
-    }
-
-    static String ingest(ApiClient api, String body, String... headers) {
-        ApiClient.Reply reply = api.post("/ingest", "application/json", body, headers);
-        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
-        return reply.json().get("ingestion_id").asString();
-    }
-
-    /** @param key sent as X-API-Key; null when keys are off */
-    static JsonNode awaitCompleted(ApiClient api, String id, String key) {
-        JsonNode[] status = new JsonNode[1];
-        await().atMost(Duration.ofSeconds(20))
-                .pollInterval(Duration.ofMillis(50))
-                .until(() -> {
-                    ApiClient.Reply reply =
-                            key == null ? api.get("/status/" + id) : api.get("/status/" + id, "X-API-Key", key);
-                    status[0] = reply.json();
-                    return "completed".equals(status[0].get("status").asString());
-                });
-        return status[0];
-    }
-
-    static Instant startedAt(JsonNode status, int batch) {
-        return Instant.parse(status.get("batches").get(batch).get("started_at").asString());
     }
 }

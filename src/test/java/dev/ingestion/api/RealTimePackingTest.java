@@ -1,7 +1,9 @@
 package dev.ingestion.api;
 
+import static dev.ingestion.api.StatusWaits.awaitCompleted;
+import static dev.ingestion.api.StatusWaits.ingest;
+import static dev.ingestion.api.StatusWaits.startedAt;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,8 +58,8 @@ class RealTimePackingTest {
                         .toMillis()));
         String b = ingest(api, "{\"ids\": [6, 7, 8, 9], \"priority\": \"HIGH\"}");
 
-        JsonNode statusA = awaitCompleted(api, a);
-        JsonNode statusB = awaitCompleted(api, b);
+        JsonNode statusA = awaitCompleted(api, a, null);
+        JsonNode statusB = awaitCompleted(api, b, null);
         Instant a0 = startedAt(statusA, 0);
         Instant b0 = startedAt(statusB, 0);
         Instant b1 = startedAt(statusB, 1);
@@ -72,26 +74,5 @@ class RealTimePackingTest {
                 .contains("ingest_slot_ids_count 3")
                 .contains("ingest_slot_ids_sum 9")
                 .contains("ingest_batch_starts_total{run=\"first\"} 4");
-    }
-
-    private static String ingest(ApiClient api, String body) {
-        ApiClient.Reply reply = api.ingest(body);
-        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
-        return reply.json().get("ingestion_id").asString();
-    }
-
-    private static JsonNode awaitCompleted(ApiClient api, String id) {
-        JsonNode[] status = new JsonNode[1];
-        await().atMost(Duration.ofSeconds(20))
-                .pollInterval(Duration.ofMillis(50))
-                .until(() -> {
-                    status[0] = api.get("/status/" + id).json();
-                    return "completed".equals(status[0].get("status").asString());
-                });
-        return status[0];
-    }
-
-    private static Instant startedAt(JsonNode status, int batch) {
-        return Instant.parse(status.get("batches").get(batch).get("started_at").asString());
     }
 }

@@ -1,5 +1,6 @@
 package dev.ingestion.api;
 
+import static dev.ingestion.api.StatusWaits.startedAt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -152,10 +153,6 @@ class RealTimeSchedulingTest {
                     return "completed".equals(status[0].get("status").asString());
                 });
         return status[0];
-    }
-
-    private static Instant startedAt(JsonNode status, int batch) {
-        return Instant.parse(status.get("batches").get(batch).get("started_at").asString());
     }
 
     /** Lets a previous test's starts run out, so that each test begins on an open slot. */
