@@ -25,15 +25,15 @@ RUN (getent group ingest >/dev/null || groupadd --system --gid 10001 ingest) \
  && mkdir -p /app /data && chown 10001:10001 /data
 
 WORKDIR /app
-COPY target/ingestion-service.jar /tmp/ingestion-service.jar
 
 # Class-data sharing, as the launcher does on its first start (docs/OPERATIONS.md): extract the
 # jar, run it once with -XX:ArchiveClassesAtExit until the Spring context is refreshed (no web
 # server, a throw-away H2 database), keep the archive. A JDK 17 archive names the jars' paths, so
 # the extracted jar stays where it was recorded (/app). The recording runs as root at build time;
-# the files stay read-only for the service's user.
-RUN java -Djarmode=tools -jar /tmp/ingestion-service.jar extract --destination /app \
- && rm /tmp/ingestion-service.jar \
+# the files stay read-only for the service's user. The jar is bound into this step, not copied:
+# a COPY would keep its 39 MB in a layer of its own under the extracted copy.
+RUN --mount=type=bind,source=target/ingestion-service.jar,target=/tmp/ingestion-service.jar \
+    java -Djarmode=tools -jar /tmp/ingestion-service.jar extract --destination /app \
  && INGEST_DB_URL=jdbc:h2:file:/tmp/cds-training/ingest \
     java $INGEST_JVM_OPTS -XX:ArchiveClassesAtExit=/app/application.jsa -Dspring.context.exit=onRefresh \
          -jar /app/ingestion-service.jar --server.port=0 \

@@ -6,9 +6,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import javax.xml.parsers.DocumentBuilderFactory;
 
@@ -18,7 +21,8 @@ import org.w3c.dom.NodeList;
 
 /**
  * bin/ingestion-service holds the service's JVM options; pom.xml repeats them for
- * {@code ./mvnw spring-boot:run}. These checks keep the two copies equal and the script sound,
+ * {@code ./mvnw spring-boot:run}, and the Dockerfile with the heap sized to the container. These
+ * checks keep the three copies equal and the script sound,
  * without starting anything (the end-to-end tests start the service through the launcher).
  */
 class LauncherTest {
@@ -28,6 +32,8 @@ class LauncherTest {
 
     private static final Path POM = Path.of("pom.xml");
 
+    private static final Path DOCKERFILE = Path.of("Dockerfile");
+
     @Test
     void theLauncherAndSpringBootRunStartTheJvmWithTheSameOptions() throws Exception {
         List<String> launcher = launcherJvmOptions();
@@ -36,6 +42,19 @@ class LauncherTest {
         assertThat(pomJvmArguments())
                 .as("<jvmArguments> of spring-boot-maven-plugin in pom.xml, against JVM_OPTS of %s", LAUNCHER)
                 .containsExactlyInAnyOrderElementsOf(launcher);
+    }
+
+    @Test
+    void theImageStartsTheJvmWithTheLaunchersOptionsButAHeapSizedToTheContainersMemory() throws Exception {
+        List<String> expected = new ArrayList<>(launcherJvmOptions());
+        assertThat(expected.removeIf(option -> option.startsWith("-Xmx")))
+                .as("JVM_OPTS of %s fix the heap with -Xmx", LAUNCHER)
+                .isTrue();
+        expected.add("-XX:MaxRAMPercentage=75.0");
+
+        assertThat(imageJvmOptions())
+                .as("INGEST_JVM_OPTS of %s, against JVM_OPTS of %s", DOCKERFILE, LAUNCHER)
+                .containsExactlyInAnyOrderElementsOf(expected);
     }
 
     @Test
@@ -69,6 +88,14 @@ class LauncherTest {
                 .as("bash evaluating %s: %s", definition, printed.output())
                 .isZero();
         return printed.output().lines().toList();
+    }
+
+    /** The value of {@code ENV INGEST_JVM_OPTS="..."} in the Dockerfile, split as sh splits it. */
+    private static List<String> imageJvmOptions() throws IOException {
+        Matcher env = Pattern.compile("INGEST_JVM_OPTS=\"([^\"]*)\"")
+                .matcher(Files.readString(DOCKERFILE, StandardCharsets.UTF_8));
+        assertThat(env.find()).as("INGEST_JVM_OPTS=\"...\" in %s", DOCKERFILE).isTrue();
+        return Arrays.asList(env.group(1).strip().split("\\s+"));
     }
 
     private static List<String> pomJvmArguments() throws Exception {
