@@ -838,7 +838,7 @@ def bench_keyed_row(args, store, env):
     svc, _, prefix, lua = keyed_service(args, f"{store}-keys", env, os.path.join(args.work, f"service-{store}"),
                                         where="on the same store, after the first start's stop")
     try:
-        svc.await_healthy()
+        log(f"{svc.store}: healthy after {svc.await_healthy():.1f} s")
         _, before = keyed_warmup(args, svc, lua, prefix)
         w = run_wrk(args, svc, KEYS_CONNECTIONS, args.duration, script="keys.lua",
                     env={**lua, "BENCH_KEY_MODE": "keyed", "BENCH_KEY_PREFIX": f"{prefix}-0"})
