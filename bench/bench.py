@@ -9,6 +9,12 @@ reads its start log, runs
 the claim benchmark (dev.ingestion.bench.ClaimBench), prints one table and appends it to
 docs/BENCHMARKS.md. Every process it starts is stopped before it returns, on failure too.
 
+Rows 0 and the new rows 1 (issue 18, default run only): before the stores, the no-work ceiling
+(bench/ceiling.py, bench/Ceiling.java) measured with the service's wrk scripts and levels; each
+of rows 1's throughputs prints as a share of it. Per store, GET /status of 5 waiting ids at 64
+connections (bench/status.lua), and ingest with an API key and a new Idempotency-Key on every
+request at 64 connections on a second start of the service (the keys rows' start and warm-up).
+
 Rows 6 (issue 12 item 7, H2 only; alone with --only upstream): the rhythm with 10% of the
 simulation's calls failing, its retries read from the start log with attempts
 (dev.ingestion.bench.StartLog); then the service against a stub upstream (bench/stub_upstream.py)
