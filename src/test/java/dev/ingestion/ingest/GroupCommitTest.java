@@ -68,6 +68,19 @@ class GroupCommitTest {
     }
 
     @Test
+    void aLoneWriteCommitsOnItsOwnThreadWithoutAHandOffToTheWriter() {
+        List<Thread> committers = Collections.synchronizedList(new ArrayList<>());
+        try (GroupCommit groupCommit = new GroupCommit(group -> {
+            committers.add(Thread.currentThread());
+            return stored(group);
+        })) {
+            groupCommit.write(ingestion(1));
+            groupCommit.write(ingestion(2));
+        }
+        assertThat(committers).containsExactly(Thread.currentThread(), Thread.currentThread());
+    }
+
+    @Test
     void aFailedCommitFailsEveryWriteInItAndTheNextCommitWorks() {
         List<Integer> attempts = new ArrayList<>();
         try (GroupCommit groupCommit = new GroupCommit(group -> {
