@@ -58,7 +58,7 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from ceiling import measure_ceiling, of_ceiling, share, status_warmup
+from ceiling import WARMUP_CONNECTIONS, measure_ceiling, of_ceiling, share, status_warmup
 from sse_readers import SseReaders
 from stub_upstream import StubUpstream, slots
 
@@ -325,8 +325,8 @@ def bench_store(args, store, env, db):
         log(f"{store}: RSS idle {r['rss_idle']:.0f} MB, with 1,000,000 ids waiting {r['rss_1m']:.0f} MB "
             f"(that POST took {r['cold_post_1m_s']:.2f} s on the cold JVM)")
 
-        log(f"{store}: warming up, {args.warmup} s of wrk at 16 connections")
-        r["warmup_requests"] = run_wrk(args, svc, 16, args.warmup)["requests"]
+        log(f"{store}: warming up, {args.warmup} s of wrk at {WARMUP_CONNECTIONS} connections")
+        r["warmup_requests"] = run_wrk(args, svc, WARMUP_CONNECTIONS, args.warmup)["requests"]
         r["load"] = {}
         for c in CONCURRENCY:
             w = run_wrk(args, svc, c, args.duration)
@@ -821,17 +821,17 @@ def keyed_service(args, name, env, folder, where="port and data folder fresh"):
 
 
 def keyed_warmup(args, svc, lua, prefix):
-    """keys.lua at 16 connections, BENCH_WARMUP s without Idempotency-Key, then half as long with a
+    """keys.lua at WARMUP_CONNECTIONS, BENCH_WARMUP s without Idempotency-Key, then half as long with a
     new one on every request; returns the service's answers after each (ingest_answers)."""
-    log(f"{svc.store}: warming up, {args.warmup} s of wrk at 16 connections (no Idempotency-Key)")
-    run_wrk(args, svc, 16, args.warmup, script="keys.lua", env={**lua, "BENCH_KEY_MODE": "plain"})
+    log(f"{svc.store}: warming up, {args.warmup} s of wrk at {WARMUP_CONNECTIONS} connections (no Idempotency-Key)")
+    run_wrk(args, svc, WARMUP_CONNECTIONS, args.warmup, script="keys.lua", env={**lua, "BENCH_KEY_MODE": "plain"})
     plain_warm = ingest_answers(svc)
     # The key path too: warmed up with plain requests only, the first keyed row was when C2
     # compiled it (its compiler threads took 63 us of CPU per request there, 3-6 in later rows).
     seconds = max(1, args.warmup // 2)
-    log(f"{svc.store}: warming up the key path, {seconds} s of wrk at 16 connections (a new Idempotency-Key "
-        f"on every request)")
-    run_wrk(args, svc, 16, seconds, script="keys.lua",
+    log(f"{svc.store}: warming up the key path, {seconds} s of wrk at {WARMUP_CONNECTIONS} connections (a new "
+        f"Idempotency-Key on every request)")
+    run_wrk(args, svc, WARMUP_CONNECTIONS, seconds, script="keys.lua",
             env={**lua, "BENCH_KEY_MODE": "keyed", "BENCH_KEY_PREFIX": f"{prefix}-w"})
     return plain_warm, ingest_answers(svc)
 
