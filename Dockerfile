@@ -8,6 +8,15 @@
 # overrides it with a JRE built from Debian's packages (localhost/debian-jre:17), since the
 # machines it runs on reach no container registry. See docs/DEPLOY.md.
 ARG BASE=eclipse-temurin:17-jre
+
+# The jar in a stage of its own that the image never contains: bound into the step that extracts
+# it below, since a COPY in the image would keep its 39 MB in a layer under the extracted copy.
+# Builders do not all count a bound file in their cache (podman 4.3's buildah does not), so the
+# image copies the jar's checksum before that step: a new jar, a new checksum, no stale layer.
+FROM ${BASE} AS jar
+COPY target/ingestion-service.jar /jar/ingestion-service.jar
+RUN cd /jar && sha256sum ingestion-service.jar > ingestion-service.jar.sha256
+
 FROM ${BASE}
 
 # The launcher's JVM options (bin/ingestion-service, one line of why each there), except the heap:
@@ -25,14 +34,14 @@ RUN (getent group ingest >/dev/null || groupadd --system --gid 10001 ingest) \
  && mkdir -p /app /data && chown 10001:10001 /data
 
 WORKDIR /app
+COPY --from=jar /jar/ingestion-service.jar.sha256 /usr/local/share/ingestion-service/
 
 # Class-data sharing, as the launcher does on its first start (docs/OPERATIONS.md): extract the
 # jar, run it once with -XX:ArchiveClassesAtExit until the Spring context is refreshed (no web
 # server, a throw-away H2 database), keep the archive. A JDK 17 archive names the jars' paths, so
 # the extracted jar stays where it was recorded (/app). The recording runs as root at build time;
-# the files stay read-only for the service's user. The jar is bound into this step, not copied:
-# a COPY would keep its 39 MB in a layer of its own under the extracted copy.
-RUN --mount=type=bind,source=target/ingestion-service.jar,target=/tmp/ingestion-service.jar \
+# the files stay read-only for the service's user.
+RUN --mount=type=bind,from=jar,source=/jar/ingestion-service.jar,target=/tmp/ingestion-service.jar \
     java -Djarmode=tools -jar /tmp/ingestion-service.jar extract --destination /app \
  && INGEST_DB_URL=jdbc:h2:file:/tmp/cds-training/ingest \
     java $INGEST_JVM_OPTS -XX:ArchiveClassesAtExit=/app/application.jsa -Dspring.context.exit=onRefresh \
