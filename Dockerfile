@@ -22,7 +22,7 @@ FROM ${BASE}
 # The launcher's JVM options (bin/ingestion-service, one line of why each there), except the heap:
 # -XX:MaxRAMPercentage sizes it to the container's memory limit instead of a fixed -Xmx256m
 # (75% of a 512 MiB limit is 384 MB; the launcher's 256 MB holds several 32 MB requests).
-# Keep this list in step with the launcher's JVM_OPTS: the class-data sharing archive below is
+# LauncherTest keeps this list in step with the launcher's JVM_OPTS: the class-data sharing archive is
 # recorded with exactly these options, and a start with other GC options runs without it.
 ENV INGEST_JVM_OPTS="-XX:+UseParallelGC -XX:-UsePSAdaptiveSurvivorSizePolicy -XX:MaxRAMPercentage=75.0 -Xmn48m" \
     PORT=8000 \
