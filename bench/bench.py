@@ -467,34 +467,41 @@ def claim_bench(args):
 FAIRNESS_MODES = ("off", "ingestion", "key")
 
 
-def claim_rows(row, claims):
+def find_claim(claims, store, shape, level):
+    """ClaimBench's result for one store, shape (exactly) and backlog level, or None."""
+    for c in claims:
+        if c["store"] == store and c["shape"] == shape and c["level"] == level:
+            return c
+    return None
+
+
+def claim_level_rows(row, claims, shape, label):
+    """Rows 3: the claim at each of ARGS.levels for one shape; the last level judged flat against
+    the first (p50 at most twice as long)."""
     levels = ARGS.levels
+    for waiting in levels:
+        def cell(s, waiting=waiting):
+            c = find_claim(claims, s, shape, waiting)
+            if not c:
+                return "n/a"
+            text = f"p50 {c['p50_ms']:.2f} ms · p99 {c['p99_ms']:.2f} ms"
+            if c["waiting"] != c["level"]:
+                text += f" (out of time: only {c['waiting']:,} waiting)"
+            if waiting == levels[-1] and len(levels) > 1:
+                base = find_claim(claims, s, shape, levels[0])
+                ratio = c["p50_ms"] / base["p50_ms"] if base else float("nan")
+                text += f" ({ratio:.2f}× the p50 at {levels[0]:,}) "
+                text += verdict(ratio <= 2) if c["waiting"] == c["level"] else "**not checked**"
+            return text
+        row(3, f"claim the next batch, {waiting:,} batches waiting ({label})",
+            f"flat: p50 at {levels[-1]:,} ≤ 2× p50 at {levels[0]:,}" if waiting == levels[-1] else "", cell)
 
-    def claim(s, shape, level):
-        for c in claims:
-            if c["store"] == s and c["shape"] == shape and c["level"] == level:
-                return c
-        return None
 
+def claim_rows(row, claims):
     for mode in FAIRNESS_MODES:
         shape = "single-batch ingestions" + ("" if mode == "off" else f", fair share by {mode}"
                                              + (" (10 keys)" if mode == "key" else ""))
-        for waiting in levels:
-            def cell(s, waiting=waiting, shape=shape):
-                c = claim(s, shape, waiting)
-                if not c:
-                    return "n/a"
-                text = f"p50 {c['p50_ms']:.2f} ms · p99 {c['p99_ms']:.2f} ms"
-                if c["waiting"] != c["level"]:
-                    text += f" (out of time: only {c['waiting']:,} waiting)"
-                if waiting == levels[-1] and len(levels) > 1:
-                    base = claim(s, shape, levels[0])
-                    ratio = c["p50_ms"] / base["p50_ms"] if base else float("nan")
-                    text += f" ({ratio:.2f}× the p50 at {levels[0]:,}) "
-                    text += verdict(ratio <= 2) if c["waiting"] == c["level"] else "**not checked**"
-                return text
-            row(3, f"claim the next batch, {waiting:,} batches waiting ({shape}; `INGEST_FAIRNESS={mode}`)",
-                f"flat: p50 at {levels[-1]:,} ≤ 2× p50 at {levels[0]:,}" if waiting == levels[-1] else "", cell)
+        claim_level_rows(row, claims, shape, f"{shape}; `INGEST_FAIRNESS={mode}`")
 
 
 # ---- issue 12 item 7: a failing upstream, and one that throttles -------------------------------
@@ -1539,32 +1546,10 @@ def table(results, claims, stores, top=None):
         return f"{ms(seconds)} (~{small:,} small ingestions ahead, queue position {position:,})"
     row(2, "GET /status of a 10-id LOW ingestion behind everything the run queued (median of 3)", "", behind)
 
-    def claim(s, shape, level):
-        for c in claims:
-            if c["store"] == s and c["shape"].startswith(shape) and c["level"] == level:
-                return c
-        return None
-
-    levels = ARGS.levels
-    for waiting in levels:
-        def cell(s, waiting=waiting):
-            c = claim(s, "single", waiting)
-            if not c:
-                return "n/a"
-            text = f"p50 {c['p50_ms']:.2f} ms · p99 {c['p99_ms']:.2f} ms"
-            if c["waiting"] != c["level"]:
-                text += f" (out of time: only {c['waiting']:,} waiting)"
-            if waiting == levels[-1] and len(levels) > 1:
-                base = claim(s, "single", levels[0])
-                ratio = c["p50_ms"] / base["p50_ms"] if base else float("nan")
-                text += f" ({ratio:.2f}× the p50 at {levels[0]:,}) "
-                text += verdict(ratio <= 2) if c["waiting"] == c["level"] else "**not checked**"
-            return text
-        row(3, f"claim the next batch, {waiting:,} batches waiting (single-batch ingestions)",
-            f"flat: p50 at {levels[-1]:,} ≤ 2× p50 at {levels[0]:,}" if waiting == levels[-1] else "", cell)
+    claim_level_rows(row, claims, "single-batch ingestions", "single-batch ingestions")
 
     def one_cell(s):
-        c = claim(s, "one", 1_000_000)
+        c = find_claim(claims, s, "one ingestion of 3000000 ids", 1_000_000)  # ClaimBench --one 3000000
         return f"p50 {c['p50_ms']:.2f} ms · p99 {c['p99_ms']:.2f} ms" if c else "n/a"
     row(3, "claim the next batch, 1,000,000 batches waiting in one ingestion of 3,000,000 ids", "", one_cell)
 
