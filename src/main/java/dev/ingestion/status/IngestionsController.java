@@ -112,23 +112,18 @@ class IngestionsController {
         for (IngestionList.Entry entry : entries) {
             int waiting = entry.batchCount() - entry.nextBatch();
             Schedule schedule = null;
-            if (waiting > 0 && fairness.on()) {
-                long round =
-                        rounds.computeIfAbsent(entry.priority(), of -> Math.max(1, reads.waitingUnits(of, fairness)));
-                schedule = Schedule.of(
-                        rate,
-                        limiter,
-                        now,
-                        ahead.aheadOfEveryTurn(entry.priority()) + round - 1,
-                        round,
-                        upstream.expectedLatency());
-            } else if (waiting > 0) {
-                schedule = Schedule.of(
-                        rate,
-                        limiter,
-                        now,
-                        ahead.batchesAhead(entry.priority(), entry.seq(), entry.enqueuedBefore(), entry.nextBatch()),
-                        upstream.expectedLatency());
+            if (waiting > 0) {
+                long before;
+                long stride = 1;
+                if (fairness.on()) {
+                    stride = rounds.computeIfAbsent(
+                            entry.priority(), of -> Math.max(1, reads.waitingUnits(of, fairness)));
+                    before = ahead.aheadOfEveryTurn(entry.priority()) + stride - 1;
+                } else {
+                    before = ahead.batchesAhead(
+                            entry.priority(), entry.seq(), entry.enqueuedBefore(), entry.nextBatch());
+                }
+                schedule = Schedule.of(rate, limiter, now, before, stride, upstream.expectedLatency());
             }
             Instant completion =
                     Schedule.completion(schedule, waiting, entry.lastRunningStart(), upstream.expectedLatency(), now);

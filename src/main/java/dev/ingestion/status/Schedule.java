@@ -22,10 +22,6 @@ import dev.ingestion.queue.RateLimit;
 record Schedule(
         RateLimit rateLimit, RateLimit.State limiter, Instant nextSlot, long ahead, long stride, Duration latency) {
 
-    static Schedule of(RateLimit rateLimit, RateLimit.State limiter, Instant now, long ahead, Duration latency) {
-        return of(rateLimit, limiter, now, ahead, 1, latency);
-    }
-
     static Schedule of(
             RateLimit rateLimit, RateLimit.State limiter, Instant now, long ahead, long stride, Duration latency) {
         return new Schedule(rateLimit, limiter, rateLimit.nextSlot(limiter, now), ahead, stride, latency);

@@ -87,21 +87,16 @@ class StatusController {
         Instant now = clock.instant();
         boolean waiting = started.size() < ingestion.batchCount();
         Schedule schedule = null;
-        if (waiting && fairness.on()) {
-            QueueReads.FairPlace place = store.fairPlace(ingestion, fairness, now);
+        if (waiting) {
+            QueueReads.FairPlace place = fairness.on()
+                    ? store.fairPlace(ingestion, fairness, now)
+                    : new QueueReads.FairPlace(store.batchesAhead(ingestion, now), 1);
             schedule = Schedule.of(
                     rateLimit,
                     store.rateLimiter(rateLimit),
                     now,
                     place.ahead(),
                     place.stride(),
-                    upstream.expectedLatency());
-        } else if (waiting) {
-            schedule = Schedule.of(
-                    rateLimit,
-                    store.rateLimiter(rateLimit),
-                    now,
-                    store.batchesAhead(ingestion, now),
                     upstream.expectedLatency());
         }
         response.setContentType(MediaType.APPLICATION_JSON_VALUE);
