@@ -90,4 +90,56 @@ abstract class IngestionListContract extends DispatchFixture {
 
         assertThat(seen).containsExactlyElementsOf(stored);
     }
+
+    @Test
+    void pagesMixWaitingAndStartedIngestionsOfEveryPriorityInOneNewestFirstOrder() {
+        Priority[] priorities = {
+            Priority.LOW, Priority.HIGH, Priority.MEDIUM, Priority.HIGH, Priority.LOW, Priority.MEDIUM, Priority.HIGH
+        };
+        List<UUID> newestFirst = new ArrayList<>();
+        List<UUID> highs = new ArrayList<>();
+        for (int i = 0; i < priorities.length; i++) {
+            UUID id = ingest(priorities[i], i + 1);
+            newestFirst.add(0, id);
+            if (priorities[i] == Priority.HIGH) {
+                highs.add(0, id);
+            }
+        }
+        assertThat(runOnceAt(0)).isEqualTo("T0 [2]");
+        assertThat(runOnceAt(5)).isEqualTo("T5 [4]"); // two HIGH ones no longer waiting, one still
+
+        assertThat(walk(null, null, 2)).containsExactlyElementsOf(newestFirst);
+        assertThat(walk(Priority.HIGH, null, 2)).containsExactlyElementsOf(highs);
+        assertThat(walk(Priority.HIGH, null, 1)).containsExactlyElementsOf(highs);
+    }
+
+    @Test
+    void anOwnersPagesHoldAllItsPrioritiesNewestFirstAndNoOneElses() {
+        List<UUID> alphas = new ArrayList<>();
+        for (Priority priority : List.of(Priority.MEDIUM, Priority.LOW, Priority.HIGH, Priority.LOW)) {
+            NewIngestion mine = new NewIngestion(UUID.randomUUID(), priority, 3, new int[] {1}, T0, "alpha", null);
+            NewIngestion theirs = new NewIngestion(UUID.randomUUID(), priority, 3, new int[] {1}, T0, "beta", null);
+            store.insertIngestions(List.of(mine, theirs));
+            alphas.add(0, mine.id());
+        }
+
+        assertThat(walk(null, "alpha", 3)).containsExactlyElementsOf(alphas);
+        assertThat(walk(Priority.LOW, "alpha", 1)).containsExactly(alphas.get(0), alphas.get(2));
+    }
+
+    /** Every page of a filter, following the cursor, as one list. */
+    private List<UUID> walk(Priority priority, String owner, int limit) {
+        List<UUID> seen = new ArrayList<>();
+        Long before = null;
+        while (true) {
+            List<IngestionList.Entry> page =
+                    list().page(new IngestionList.Filter(null, priority, owner, before, limit));
+            assertThat(page.size()).isLessThanOrEqualTo(limit);
+            if (page.isEmpty()) {
+                return seen;
+            }
+            seen.addAll(ids(page));
+            before = page.get(page.size() - 1).seq();
+        }
+    }
 }
