@@ -83,7 +83,8 @@ class StatusController {
         IngestionRow ingestion = store.findIngestion(id)
                 .filter(row -> caller.canSee(row.owner()))
                 .orElseThrow(() -> ApiException.notFound("Ingestion"));
-        List<BatchRow> started = store.startedBatches(id);
+        // Batches are written as they start: with none started yet there is nothing to read.
+        List<BatchRow> started = ingestion.nextBatch() == 0 ? List.of() : store.startedBatches(id);
         Instant now = clock.instant();
         boolean waiting = started.size() < ingestion.batchCount();
         Schedule schedule = null;
