@@ -49,9 +49,17 @@ class CeilingServer:
         raise RuntimeError(f"bench/Ceiling.java did not answer within {deadline_s} s; see {self.log_path}")
 
 
+# The ceiling stays up after its rows, idle, to be measured again right before each of the
+# service's throughput rows (beside): this host's speed drifts by ±20% within minutes, so a share
+# against a ceiling measured minutes earlier says as much about the drift as about the service.
+_server = None
+
+
 def measure_ceiling(args, levels, port, register, stop, run_wrk, log):
     """Warm-up and rows as the service's: POST at each of `levels` connections, then GET /status at
-    64 after its own warm-up. Returns {"load": {connections: wrk}, "status": wrk, ...}."""
+    64 after its own warm-up; the server is left running for `beside` until `stop_ceiling`.
+    Returns {"load": {connections: wrk}, "status": wrk, ...}."""
+    global _server
     server = CeilingServer(args, port, register)
     r = {"jvm_opts": " ".join(server.jvm_opts), "load_start": " ".join(open("/proc/loadavg").read().split()[:3])}
     try:
@@ -68,10 +76,38 @@ def measure_ceiling(args, levels, port, register, stop, run_wrk, log):
         w = r["status"] = run_wrk(args, server, 64, args.duration, script="status.lua", env=env)
         log(f"ceiling: GET /status, 64 connections: {w['rps']:,.0f} req/s, p50 {w['p50_us'] / 1000:.2f} ms, "
             f"p99 {w['p99_us'] / 1000:.2f} ms, {w['errors']} errors")
-    finally:
-        stop(server.proc, grace=10)
-        server.log_file.close()
+    except BaseException:
+        _close(server, stop)
+        raise
+    _server = server
     return r
+
+
+def beside(args, run_wrk, log, what, connections, script="post.lua", env=None):
+    """The ceiling again, with a service row's script, connections and duration, right before that
+    row; None when no ceiling runs (the BENCH_ONLY modes)."""
+    if _server is None:
+        return None
+    w = run_wrk(args, _server, connections, args.duration, script=script, env=env)
+    log(f"ceiling beside {what}: {w['rps']:,.0f} req/s, p50 {w['p50_us'] / 1000:.2f} ms, "
+        f"p99 {w['p99_us'] / 1000:.2f} ms, {w['errors']} errors")
+    return w
+
+
+def beside_status(args, run_wrk, log, what):
+    return beside(args, run_wrk, log, what, 64, script="status.lua", env={"BENCH_STATUS_ID": "ceiling"})
+
+
+def stop_ceiling(stop):
+    global _server
+    if _server is not None:
+        _close(_server, stop)
+        _server = None
+
+
+def _close(server, stop):
+    stop(server.proc, grace=10)
+    server.log_file.close()
 
 
 def status_warmup(args):
