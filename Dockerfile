@@ -24,7 +24,7 @@ FROM ${BASE}
 # (75% of a 512 MiB limit is 384 MB; the launcher's 256 MB holds several 32 MB requests).
 # LauncherTest keeps this list in step with the launcher's JVM_OPTS: the class-data sharing archive is
 # recorded with exactly these options, and a start with other GC options runs without it.
-ENV INGEST_JVM_OPTS="-XX:+UseParallelGC -XX:-UsePSAdaptiveSurvivorSizePolicy -XX:MaxRAMPercentage=75.0 -Xmn48m" \
+ENV INGEST_JVM_OPTS="-XX:+UseParallelGC -XX:-UsePSAdaptiveSurvivorSizePolicy -XX:MaxRAMPercentage=75.0 -Xmn32m" \
     PORT=8000 \
     INGEST_DB_URL=jdbc:h2:file:/data/ingest
 
