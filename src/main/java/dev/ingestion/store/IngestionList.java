@@ -129,6 +129,7 @@ public final class IngestionList {
         }
         return page;
     }
+
     /**
      * A state has an index of its own (state, seq); ordering by its column first lets H2 walk it in
      * order, reading one page's rows (ordered by seq alone, H2 read every match and sorted them: 4
