@@ -35,6 +35,10 @@ public enum Dialect {
      * under a stream of ingests a large cache keeps pages just long enough to survive young
      * collections and fill the old generation; with 4 MB, young pauses under load went from
      * about 10 to 8 ms and the full collections that ended a load run went away.
+     * QUERY_CACHE_SIZE=64 (statements per connection, against H2's 8): the service runs more than
+     * 8 distinct statements on each pooled connection, so H2 parsed and planned most of them again
+     * on every use; the list of ingestions' first page went from 6.3 to 3.1 ms (p50, 300,000
+     * ingestions stored, an ingest between reads).
      */
     public String connectionUrl(String jdbcUrl) {
         if (this != H2) {
@@ -50,6 +54,9 @@ public enum Dialect {
         }
         if (!upper.contains(";CACHE_SIZE=")) {
             url += ";CACHE_SIZE=4096";
+        }
+        if (!upper.contains(";QUERY_CACHE_SIZE=")) {
+            url += ";QUERY_CACHE_SIZE=64";
         }
         return url;
     }
