@@ -1,5 +1,6 @@
 package dev.ingestion.store;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -44,22 +45,22 @@ public enum Dialect {
         if (this != H2) {
             return jdbcUrl;
         }
-        String url = jdbcUrl;
-        String upper = url.toUpperCase(Locale.ROOT);
-        if (!upper.contains(";WRITE_DELAY=")) {
-            url += ";WRITE_DELAY=0";
+        String upper = jdbcUrl.toUpperCase(Locale.ROOT);
+        StringBuilder url = new StringBuilder(jdbcUrl);
+        for (Map.Entry<String, String> setting : H2_SETTINGS) {
+            if (!upper.contains(";" + setting.getKey() + "=")) {
+                url.append(';').append(setting.getKey()).append('=').append(setting.getValue());
+            }
         }
-        if (!upper.contains(";DB_CLOSE_ON_EXIT=")) {
-            url += ";DB_CLOSE_ON_EXIT=FALSE";
-        }
-        if (!upper.contains(";CACHE_SIZE=")) {
-            url += ";CACHE_SIZE=4096";
-        }
-        if (!upper.contains(";QUERY_CACHE_SIZE=")) {
-            url += ";QUERY_CACHE_SIZE=64";
-        }
-        return url;
+        return url.toString();
     }
+
+    /** What {@link #connectionUrl} adds to an H2 URL that does not set it, in this order. */
+    private static final List<Map.Entry<String, String>> H2_SETTINGS = List.of(
+            Map.entry("WRITE_DELAY", "0"),
+            Map.entry("DB_CLOSE_ON_EXIT", "FALSE"),
+            Map.entry("CACHE_SIZE", "4096"),
+            Map.entry("QUERY_CACHE_SIZE", "64"));
 
     /**
      * The server's wall-clock time now: not the start of the transaction (PostgreSQL's
