@@ -330,10 +330,10 @@ def bench_store(args, store, env, db):
         log(f"{store}: warming up, {args.warmup} s of wrk at {WARMUP_CONNECTIONS} connections")
         r["warmup_requests"] = run_wrk(args, svc, WARMUP_CONNECTIONS, args.warmup)["requests"]
         r["load"] = {}
-        r["beside"] = {}
         for c in CONCURRENCY:
-            r["beside"][c] = beside(args, run_wrk, log, f"{store}'s {c} connection{'s' if c > 1 else ''}", c)
+            top = beside(args, run_wrk, log, f"{store}'s {c} connection{'s' if c > 1 else ''}", c)
             w = run_wrk(args, svc, c, args.duration)
+            w["beside"] = top
             r["load"][c] = w
             log(f"{store}: {c:2d} connections: {w['rps']:,.0f} req/s, p50 {w['p50_us'] / 1000:.2f} ms, "
                 f"p99 {w['p99_us'] / 1000:.2f} ms, {w['errors']} errors")
@@ -391,8 +391,9 @@ def status_row(args, svc, r):
     log(f"{svc.store}: GET /status of 5 ids ({r['status_bytes']} bytes): warming up, {status_warmup(args)} s of wrk "
         f"at 16 connections")
     run_wrk(args, svc, 16, status_warmup(args), script="status.lua", env=env)
-    r.setdefault("beside", {})["status"] = beside_status(args, run_wrk, log, f"{svc.store}'s GET /status")
+    top = beside_status(args, run_wrk, log, f"{svc.store}'s GET /status")
     w = r["status_load"] = run_wrk(args, svc, 64, args.duration, script="status.lua", env=env)
+    w["beside"] = top
     log(f"{svc.store}: GET /status, 64 connections: {w['rps']:,.0f} req/s, p50 {w['p50_us'] / 1000:.2f} ms, "
         f"p99 {w['p99_us'] / 1000:.2f} ms, {w['errors']} errors")
     extend_deadline(args, time.monotonic() - began)
@@ -1486,9 +1487,10 @@ def table(results, claims, stores, top=None):
         row(0, f"ceiling: GET /status/… ({top['status_bytes']} bytes), 64 connections, {ARGS.duration} s", "",
             lambda s: load_cell(top["status"], None))
 
-    def ceiling_of(r, row):
-        """The ceiling measured right before the row (beside), else the one of rows 0."""
-        return r.get("beside", {}).get(row) or (top.get("status") if row == "status" else ceiling_load.get(row))
+    def ceiling_of(w, first):
+        """The ceiling measured right before the row whose figures are `w` (beside), else `first`,
+        its figure in rows 0."""
+        return w.get("beside") or first
 
     targets = {1: ("p50 < 0.5 ms", lambda w, top_w: w["p50_us"] < 500),
                64: ("≥ 60% of the ceiling, p99 < 10 ms, 0 errors",
@@ -1500,9 +1502,10 @@ def table(results, claims, stores, top=None):
             if not r:
                 return "n/a"
             w = r["load"][c]
-            text = load_cell(w, ceiling_of(r, c))
+            top_w = ceiling_of(w, ceiling_load.get(c))
+            text = load_cell(w, top_w)
             if c in targets:
-                text += " " + verdict(targets[c][1](w, ceiling_of(r, c)))
+                text += " " + verdict(targets[c][1](w, top_w))
             return text
         row(1, f"ingest 5 ids, {c} connection{'s' if c > 1 else ''}, {ARGS.duration} s",
             targets[c][0] if c in targets else "", cell)
@@ -1512,7 +1515,7 @@ def table(results, claims, stores, top=None):
         if not r or "status_load" not in r:
             return "n/a"
         w = r["status_load"]
-        top_w = ceiling_of(r, "status")
+        top_w = ceiling_of(w, top.get("status"))
         ok = top_w and share(w, top_w) >= 0.7
         return f"{load_cell(w, top_w)} ({r['status_bytes']} bytes) {verdict(ok)}"
     row(1, f"GET /status of a small ingestion (5 ids, waiting behind the load's), 64 connections, {ARGS.duration} s "
@@ -1524,7 +1527,7 @@ def table(results, claims, stores, top=None):
             return "n/a"
         w = r["keyed"]
         other = {st: n for st, n in w["answers"].items() if not 200 <= st < 300}
-        top_w = w.get("beside") or ceiling_load.get(64)
+        top_w = ceiling_of(w, ceiling_load.get(KEYS_CONNECTIONS))
         text = load_cell(w, top_w)
         if other:
             text += f" ({statuses(other)})"
