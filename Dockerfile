@@ -40,11 +40,12 @@ COPY --from=jar /jar/ingestion-service.jar.sha256 /usr/local/share/ingestion-ser
 # jar, run it once with -XX:ArchiveClassesAtExit until the Spring context is refreshed (no web
 # server, a throw-away H2 database), keep the archive. A JDK 17 archive names the jars' paths, so
 # the extracted jar stays where it was recorded (/app). The recording runs as root at build time;
-# the files stay read-only for the service's user.
+# the files stay read-only for the service's user. Both runs use the bean definitions Spring AOT
+# worked out when the jar was built (-Dspring.aot.enabled=true), as the launcher does.
 RUN --mount=type=bind,from=jar,source=/jar/ingestion-service.jar,target=/tmp/ingestion-service.jar \
     java -Djarmode=tools -jar /tmp/ingestion-service.jar extract --destination /app \
  && INGEST_DB_URL=jdbc:h2:file:/tmp/cds-training/ingest \
-    java $INGEST_JVM_OPTS -XX:ArchiveClassesAtExit=/app/application.jsa -Dspring.context.exit=onRefresh \
+    java $INGEST_JVM_OPTS -Dspring.aot.enabled=true -XX:ArchiveClassesAtExit=/app/application.jsa -Dspring.context.exit=onRefresh \
          -jar /app/ingestion-service.jar --server.port=0 \
  && rm -rf /tmp/cds-training \
  && test -s /app/application.jsa \
@@ -69,4 +70,4 @@ HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
 # exec replaces it with the JVM, which is PID 1 and gets SIGTERM itself (graceful shutdown; exit
 # code 143 is the clean stop). JAVA_OPTS come last, so they win; arguments after the image name go
 # to the application (--server.port=9000, say).
-ENTRYPOINT ["/bin/sh", "-c", "exec java $INGEST_JVM_OPTS -XX:SharedArchiveFile=/app/application.jsa -Xshare:auto $JAVA_OPTS -jar /app/ingestion-service.jar \"$@\"", "ingestion-service"]
+ENTRYPOINT ["/bin/sh", "-c", "exec java $INGEST_JVM_OPTS -Dspring.aot.enabled=true -XX:SharedArchiveFile=/app/application.jsa -Xshare:auto $JAVA_OPTS -jar /app/ingestion-service.jar \"$@\"", "ingestion-service"]

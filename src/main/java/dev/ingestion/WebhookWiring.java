@@ -6,9 +6,9 @@ import javax.sql.DataSource;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -20,7 +20,6 @@ import dev.ingestion.store.WebhookOutbox;
 import dev.ingestion.webhooks.CallbackAddresses;
 import dev.ingestion.webhooks.Callbacks;
 import dev.ingestion.webhooks.Deliverer;
-import dev.ingestion.webhooks.DeliveryLoop;
 import dev.ingestion.webhooks.Webhooks;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -33,7 +32,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 class WebhookWiring {
 
     private static final Logger log = LoggerFactory.getLogger(WebhookWiring.class);
-    private static final String ENABLED = "!'${ingest.webhook.secret:}'.isBlank()";
 
     @Bean
     @DependsOnDatabaseInitialization
@@ -51,20 +49,27 @@ class WebhookWiring {
         return new Callbacks(settings.enabled(), new CallbackAddresses(settings.allowPrivate()));
     }
 
+    /**
+     * Decided here rather than by a condition on the bean: the jar's bean definitions are fixed when
+     * it is built (Spring AOT, docs/OPERATIONS.md), and the secret is given when it runs.
+     */
     @Bean
-    @ConditionalOnExpression(ENABLED)
-    Deliverer deliverer(
+    SmartLifecycle webhookDeliveries(
             WebhookSettings settings,
             WebhookOutbox outbox,
             QueueReads reads,
             Dialect dialect,
             Clock clock,
-            MeterRegistry registry) {
+            MeterRegistry registry,
+            IngestSettings ingest) {
+        if (!settings.enabled()) {
+            return Webhooks.off();
+        }
         if (dialect.singleProcess()) {
             // No other process can hold a lease: attempts cut short by the last shutdown are due now.
             outbox.releaseAllLeases();
         }
-        return Webhooks.deliverer(
+        Deliverer deliverer = Webhooks.deliverer(
                 settings,
                 outbox,
                 reads,
@@ -72,11 +77,6 @@ class WebhookWiring {
                 clock,
                 IngestionApplication.instanceName(),
                 registry);
-    }
-
-    @Bean
-    @ConditionalOnExpression(ENABLED)
-    DeliveryLoop deliveryLoop(Deliverer deliverer, WebhookSettings settings, IngestSettings ingest) {
         return Webhooks.loop(
                 deliverer, settings, ingest.drainTimeout(), WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE);
     }

@@ -4,6 +4,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Random;
 
+import org.springframework.context.SmartLifecycle;
+
 import dev.ingestion.settings.WebhookSettings;
 import dev.ingestion.store.QueueReads;
 import dev.ingestion.store.WebhookOutbox;
@@ -44,5 +46,27 @@ public final class Webhooks {
     /** @param phase the web server's graceful shutdown phase: attempts under way finish beside it */
     public static DeliveryLoop loop(Deliverer deliverer, WebhookSettings settings, Duration drainTimeout, int phase) {
         return new DeliveryLoop(deliverer, settings.senders(), POLL, drainTimeout, phase);
+    }
+
+    /** What stands in for the delivery loop where webhooks are off: nothing runs. */
+    public static SmartLifecycle off() {
+        return new SmartLifecycle() {
+            private volatile boolean running;
+
+            @Override
+            public void start() {
+                running = true;
+            }
+
+            @Override
+            public void stop() {
+                running = false;
+            }
+
+            @Override
+            public boolean isRunning() {
+                return running;
+            }
+        };
     }
 }
