@@ -58,6 +58,32 @@ class LauncherTest {
     }
 
     @Test
+    void theImageRecordsItsArchiveAndStartsWithSpringAotsBeanDefinitionsAsTheLauncherDoes() throws Exception {
+        List<String> lines = Files.readAllLines(DOCKERFILE, StandardCharsets.UTF_8);
+
+        for (String run : List.of("-XX:ArchiveClassesAtExit", "-XX:SharedArchiveFile")) {
+            assertThat(lines)
+                    .as("the line of %s running java with %s", DOCKERFILE, run)
+                    .filteredOn(line -> line.contains(run) && !line.startsWith("#"))
+                    .singleElement()
+                    .asString()
+                    .contains("-Dspring.aot.enabled=true");
+        }
+    }
+
+    @Test
+    void anIngestAotOtherThanOnOrOffStopsTheLauncherBeforeAnythingRuns() throws Exception {
+        ProcessBuilder builder = new ProcessBuilder("bash", LAUNCHER.toString()).redirectErrorStream(true);
+        builder.environment().put("INGEST_AOT", "yes");
+        builder.environment().put("INGEST_JAR", "/nonexistent/ingestion-service.jar");
+
+        Result result = run(builder);
+
+        assertThat(result.exitCode()).as(result.output()).isEqualTo(1);
+        assertThat(result.output()).contains("INGEST_AOT must be on or off, got 'yes'");
+    }
+
+    @Test
     void theLauncherIsAnExecutableScriptThatBashAccepts() throws Exception {
         assertThat(Files.isExecutable(LAUNCHER))
                 .as("%s is executable", LAUNCHER)
@@ -123,11 +149,15 @@ class LauncherTest {
         String[] command = new String[arguments.length + 1];
         command[0] = "bash";
         System.arraycopy(arguments, 0, command, 1, arguments.length);
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        return run(new ProcessBuilder(command).redirectErrorStream(true));
+    }
+
+    private static Result run(ProcessBuilder builder) throws IOException, InterruptedException {
+        Process process = builder.start();
         process.getOutputStream().close();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(30, TimeUnit.SECONDS))
-                .as("bash %s ended", List.of(arguments))
+                .as("%s ended", builder.command())
                 .isTrue();
         return new Result(process.exitValue(), output);
     }
